@@ -1,0 +1,43 @@
+"""chiso import-sheet FILE --framework CODE --unit CODE --period P"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chiso.collection.services import CollectionError, ensure_period
+from chiso.collection.sheets import import_sheet
+from chiso.frameworks.models import Framework
+from chiso.lib.periods import PeriodCodeError
+from chiso.org.models import Unit
+
+
+class Command(BaseCommand):
+    help = "Nhập bảng theo dõi tiêu chí (.xlsx/.csv) vào bản tự đánh giá, tất cả hoặc không."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--framework", required=True)
+        parser.add_argument("--unit", required=True)
+        parser.add_argument("--period", required=True)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp {path}")
+        framework = Framework.objects.filter(code=opts["framework"]).first()
+        unit = Unit.objects.filter(code=opts["unit"]).first()
+        if framework is None or (version := framework.latest_version()) is None:
+            raise CommandError(f"Không có bộ chỉ số mã '{opts['framework']}'")
+        if unit is None:
+            raise CommandError(f"Không có đơn vị mã '{opts['unit']}'")
+        try:
+            report = import_sheet(path, version, unit, ensure_period(opts["period"]), "cli")
+        except (CollectionError, PeriodCodeError) as exc:
+            messages = getattr(exc, "messages", [str(exc)])
+            raise CommandError("Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages))
+        self.stdout.write(
+            f"Đã nhập {report.rows} dòng vào {report.assessment} ({report.changed} thay đổi)."
+        )

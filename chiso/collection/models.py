@@ -1,0 +1,106 @@
+"""Periods, assessments (unit × framework version × period) and their per-indicator entries."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from chiso.collection.choices import AssessmentStatus, EntryStatus, PeriodKind
+
+
+class Period(models.Model):
+    """A reporting period: `2023`, `2024-Q1`, `2024-03`."""
+
+    code = models.SlugField(_("mã kỳ"), max_length=16, unique=True)
+    kind = models.CharField(_("loại kỳ"), max_length=8, choices=PeriodKind.choices)
+    start = models.DateField(_("từ ngày"))
+    end = models.DateField(_("đến ngày"))
+    opens_on = models.DateField(_("mở nhập từ"), null=True, blank=True)
+    closes_on = models.DateField(_("hạn nộp"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "kind"]
+        verbose_name = _("kỳ đánh giá")
+        verbose_name_plural = _("kỳ đánh giá")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="period_range")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.YEAR:
+            return f"Năm {self.start.year}"
+        if self.kind == PeriodKind.QUARTER:
+            return f"Quý {(self.start.month - 1) // 3 + 1}/{self.start.year}"
+        return f"Tháng {self.start.month}/{self.start.year}"
+
+
+class Assessment(models.Model):
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="assessments")
+    version = models.ForeignKey(
+        "frameworks.FrameworkVersion", on_delete=models.PROTECT, related_name="assessments"
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=16,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.DRAFT,
+    )
+    revision = models.PositiveIntegerField(default=0)  # optimistic locking
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["period", "unit"]
+        verbose_name = _("bản tự đánh giá")
+        verbose_name_plural = _("bản tự đánh giá")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "version", "period"], name="assessment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.period}"
+
+
+class Entry(models.Model):
+    """The inputs of one leaf indicator in one assessment, for each of the three stages.
+
+    Inputs are `{input_name: number}` as the leaf's rule declares them. `appraisal_inputs` and
+    `final_inputs` stay null until a reviewer sets them; the final score falls back to the
+    appraisal, then to the self-assessment.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="entries")
+    indicator = models.ForeignKey(
+        "frameworks.Indicator", on_delete=models.PROTECT, related_name="entries"
+    )
+    self_inputs = models.JSONField(default=dict, blank=True)
+    appraisal_inputs = models.JSONField(null=True, blank=True)
+    final_inputs = models.JSONField(null=True, blank=True)
+    progress = models.CharField(
+        _("tình trạng"),
+        max_length=16,
+        choices=EntryStatus.choices,
+        default=EntryStatus.NOT_STARTED,
+    )
+    owner = models.CharField(_("phụ trách"), max_length=255, blank=True)
+    due = models.DateField(_("hạn xử lý"), null=True, blank=True)
+    note = models.TextField(_("minh chứng / ghi chú"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "indicator"], name="entry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.indicator.code}"

@@ -1,0 +1,286 @@
+"""Writes of the collection app: periods, assessments and their entries.
+
+Every function runs in one transaction, takes the acting user (or a label such as "cli"),
+writes an audit row, and queues a re-score of the cohort for after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chiso.accounts.services import Actor, record
+from chiso.collection.choices import EntryStatus, Stage
+from chiso.collection.models import Assessment, Entry, Period
+from chiso.frameworks.models import FrameworkVersion, Indicator
+from chiso.lib import events
+from chiso.lib.periods import parse_period
+from chiso.org.models import Unit
+from chiso.scoring.engine import RULES
+
+
+class CollectionError(ValueError):
+    """A write that cannot be made; `messages` say what and where, in Vietnamese."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+class ConflictError(CollectionError):
+    """Someone else saved the assessment since this user loaded it (optimistic locking)."""
+
+
+def ensure_period(code: str) -> Period:
+    """The period with `code` (`2024`, `2024-Q1`, `2024-03`), created if new."""
+    span = parse_period(code)
+    period, _created = Period.objects.get_or_create(
+        code=span.code, defaults={"kind": span.kind, "start": span.start, "end": span.end}
+    )
+    return period
+
+
+def leaves_for(version: FrameworkVersion, unit: Unit) -> list[Indicator]:
+    """The scored leaves of `version` that apply to the unit's kind."""
+    leaves = version.indicators.filter(is_leaf=True).exclude(rule_kind="")
+    return [i for i in leaves if not i.applies_to or unit.kind in i.applies_to]
+
+
+@transaction.atomic
+def open_assessments(
+    version: FrameworkVersion, period: Period, units: Iterable[Unit], actor: Actor
+) -> list[Assessment]:
+    """Create (or keep) one assessment per unit, each with an empty entry per applicable leaf."""
+    out = []
+    for unit in units:
+        assessment, created = Assessment.objects.get_or_create(
+            unit=unit, version=version, period=period
+        )
+        if created:
+            Entry.objects.bulk_create(
+                [Entry(assessment=assessment, indicator=i) for i in leaves_for(version, unit)]
+            )
+            record(actor, "assessment.open", assessment)
+        out.append(assessment)
+    events.publish_on_commit(events.ASSESSMENT_CHANGED, version_id=version.pk, period_id=period.pk)
+    return out
+
+
+@dataclass
+class EntryChange:
+    """One leaf's new values for one stage; None fields are left as they are."""
+
+    code: str
+    inputs: dict[str, Any] | None = None
+    stage: str = Stage.SELF
+    progress: str | None = None
+    owner: str | None = None
+    due: Any = None
+    note: str | None = None
+    where: str = ""  # "dòng 12" for sheet imports: prefixed to every message
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_STAGE_FIELD = {
+    Stage.SELF: "self_inputs",
+    Stage.APPRAISAL: "appraisal_inputs",
+    Stage.FINAL: "final_inputs",
+}
+
+
+@transaction.atomic
+def apply_changes(
+    assessment: Assessment,
+    changes: Sequence[EntryChange],
+    actor: Actor,
+    *,
+    expected_revision: int | None = None,
+    reason: str = "",
+) -> int:
+    """Validate and apply all `changes` or none; returns the number of entries changed.
+
+    Raises ConflictError when `expected_revision` is given and the assessment moved on, and
+    CollectionError listing every invalid value (with its `where`) when anything is invalid.
+    """
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise ConflictError([_("Bản đánh giá đã được người khác cập nhật; hãy tải lại trang.")])
+    entries = {
+        e.indicator.code: e for e in locked.entries.select_related("indicator").select_for_update()
+    }
+    problems = [p for c in changes for p in _check_change(c, entries)]
+    if problems:
+        raise CollectionError(problems)
+    changed = [e for c in changes if (e := _apply(entries[c.code], c, actor)) is not None]
+    if changed:
+        Assessment.objects.filter(pk=locked.pk).update(revision=locked.revision + 1)
+        assessment.revision = locked.revision + 1
+        events.publish_on_commit(
+            events.ASSESSMENT_CHANGED, version_id=locked.version_id, period_id=locked.period_id
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def bulk_load_inputs(
+    batch: Mapping[Assessment, Mapping[str, Mapping[str, dict[str, Any]]]],
+    actor: Actor,
+    *,
+    status: str | None = None,
+) -> int:
+    """Load many assessments' inputs at once ({assessment: {stage: {code: inputs}}}).
+
+    For data migrations and the demo: every value is validated as in `apply_changes`, all or
+    nothing, with one audit row per assessment instead of one per entry.
+    """
+    entries = _entries_of(batch)
+    problems: list[str] = []
+    for assessment, stages in batch.items():
+        for stage, by_code in stages.items():
+            for code, inputs in by_code.items():
+                entry = entries[assessment.pk].get(code)
+                change = EntryChange(code=code, inputs=dict(inputs), stage=stage,
+                                     where=f"{assessment.unit.code} {code}")
+                problems += _check_change(change, entries[assessment.pk]) if entry else [
+                    f"{assessment.unit.code}: không có chỉ tiêu {code}"]
+                if entry and not problems:
+                    setattr(entry, _STAGE_FIELD[stage], dict(inputs))
+    if problems:
+        raise CollectionError(problems[:50])
+    rows = [e for by_code in entries.values() for e in by_code.values()]
+    Entry.objects.bulk_update(rows, list(_STAGE_FIELD.values()), batch_size=1000)
+    for assessment in batch:
+        if status:
+            Assessment.objects.filter(pk=assessment.pk).update(status=status)
+        record(actor, "assessment.bulk_load", assessment, new={"status": status})
+    for version_id, period_id in {(a.version_id, a.period_id) for a in batch}:
+        events.publish_on_commit(
+            events.ASSESSMENT_CHANGED, version_id=version_id, period_id=period_id
+        )
+    return len(rows)
+
+
+def _entries_of(batch: Mapping[Assessment, Any]) -> dict[int, dict[str, Entry]]:
+    out: dict[int, dict[str, Entry]] = {a.pk: {} for a in batch}
+    query = Entry.objects.filter(assessment__in=list(out)).select_related("indicator")
+    for entry in query.iterator(chunk_size=5000):
+        out[entry.assessment_id][entry.indicator.code] = entry
+    return out
+
+
+def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str]:
+    prefix = f"{change.where}: " if change.where else ""
+    entry = entries.get(change.code)
+    if entry is None:
+        return [
+            prefix + _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá") % {"code": change.code}
+        ]
+    if change.stage not in _STAGE_FIELD:
+        return [prefix + _("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
+    if change.progress is not None and change.progress not in EntryStatus.values:
+        return [prefix + _("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
+    if change.inputs is None:
+        return []
+    return [prefix + m for m in validate_inputs(entry.indicator, change.inputs)]
+
+
+def validate_inputs(indicator: Indicator, inputs: Mapping[str, Any]) -> list[str]:
+    """Messages for every input of `inputs` that the leaf's rule cannot accept."""
+    rule = RULES.get(indicator.rule_kind)
+    if rule is None:
+        return [_("chỉ tiêu %(code)s không được chấm điểm") % {"code": indicator.code}]
+    specs = {
+        s.name: s for s in rule.from_params(indicator.rule_params, indicator.max_points).inputs
+    }
+    out = []
+    for name, value in inputs.items():
+        spec = specs.get(name)
+        if spec is None:
+            out.append(
+                _("chỉ tiêu %(code)s không có ô nhập '%(name)s' (cần: %(need)s)")
+                % {"code": indicator.code, "name": name, "need": ", ".join(specs)}
+            )
+            continue
+        message = _check_value(indicator, spec.type, spec.label_vi, value)
+        if message:
+            out.append(f"{indicator.code} · {spec.label_vi}: {message}")
+    if not out and {"numerator", "denominator"} <= inputs.keys():
+        num, den = inputs["numerator"], inputs["denominator"]
+        if _is_number(num) and _is_number(den) and float(num) > float(den):
+            out.append(
+                _("%(code)s: tử số (%(n)s) lớn hơn mẫu số (%(d)s)")
+                % {"code": indicator.code, "n": num, "d": den}
+            )
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_BOUNDS: dict[str, tuple[float, float | None]] = {
+    "number": (-math.inf, None),
+    "count": (0, None),
+    "bool": (0, 1),
+    "percent": (0, 100),
+    "fraction": (0, 1),
+}
+
+
+def _check_value(indicator: Indicator, kind: str, label: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None  # clearing a value is allowed; it scores as missing
+    if kind == "choice":
+        options = [o.get("key") for o in indicator.rule_params.get("options", [])]
+        return None if value in options else _("lựa chọn không hợp lệ: %(v)s") % {"v": value}
+    if not _is_number(value):
+        return _("phải là một số, không phải '%(v)s'") % {"v": value}
+    low, high = _BOUNDS.get(kind, (0, None))
+    high = indicator.max_points if kind == "points" else high
+    if value < low:
+        return _("không được âm") if low == 0 else _("nhỏ hơn %(l)s") % {"l": low}
+    if high is not None and value > high:
+        return _("lớn hơn %(h)s") % {"h": high}
+    if kind == "count" and float(value) != int(value):
+        return _("phải là số nguyên")
+    return None
+
+
+def _apply(entry: Entry, change: EntryChange, actor: Actor) -> Entry | None:
+    old = _snapshot(entry)
+    if change.inputs is not None:
+        setattr(entry, _STAGE_FIELD[change.stage], change.inputs)
+    for name in ("progress", "owner", "due", "note"):
+        value = getattr(change, name)
+        if value is not None:
+            setattr(entry, name, value)
+    new = _snapshot(entry)
+    if new == old:
+        return None
+    entry.updated_by = actor if isinstance(actor, AbstractBaseUser) else None  # type: ignore[assignment]
+    entry.save()
+    record(actor, "entry.update", entry, old=_diff(old, new, old), new=_diff(old, new, new))
+    return entry
+
+
+def _snapshot(entry: Entry) -> dict[str, Any]:
+    return {
+        "self_inputs": entry.self_inputs,
+        "appraisal_inputs": entry.appraisal_inputs,
+        "final_inputs": entry.final_inputs,
+        "progress": entry.progress,
+        "owner": entry.owner,
+        "due": entry.due.isoformat() if isinstance(entry.due, dt.date) else entry.due,
+        "note": entry.note,
+    }
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any], side: dict[str, Any]) -> dict[str, Any]:
+    return {k: side[k] for k in new if old.get(k) != new.get(k)}

@@ -1,0 +1,298 @@
+"""Import the tracking sheet communes already keep (one row per criterion) into an assessment.
+
+Columns (Vietnamese headers, any order, diacritics and case ignored): Mã, Chỉ tiêu, Nhóm,
+Điểm tối đa, Tự đánh giá, Thẩm định, Chênh lệch, Trạng thái, Phụ trách, Hạn xử lý,
+Minh chứng/Ghi chú. The English column names of the peer platform's CSV export (code,
+self_score, verified_score, …) are accepted too. All rows are checked first; a sheet with any
+error changes nothing, and every error names its row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chiso.accounts.services import Actor, record
+from chiso.collection.choices import EntryStatus, Stage
+from chiso.collection.models import Assessment, Period
+from chiso.collection.services import CollectionError, EntryChange, apply_changes, open_assessments
+from chiso.frameworks.models import FrameworkVersion, Indicator
+from chiso.lib.formats import parse_vn_date, parse_vn_number
+from chiso.lib.text import fold
+from chiso.org.models import Unit
+
+# canonical key → header spellings (folded)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("ma", "ma chi tieu", "ma tieu chi", "code"),
+    "name": ("chi tieu", "ten chi tieu", "tieu chi", "name", "name_vi"),
+    "group": ("nhom", "group_code", "group"),
+    "max": ("diem toi da", "max_points"),
+    "self": ("tu danh gia", "diem tu danh gia", "self_score"),
+    "appraisal": ("tham dinh", "diem tham dinh", "verified_score", "appraisal_score"),
+    "diff": ("chenh lech", "diff_self_minus_verified_as_in_source"),
+    "status": ("trang thai", "status_vi", "status"),
+    "owner": ("phu trach", "nguoi phu trach", "owner"),
+    "due": ("han xu ly", "due"),
+    "note": (
+        "minh chung/ghi chu",
+        "minh chung / ghi chu",
+        "minh chung",
+        "ghi chu",
+        "evidence_notes_vi",
+        "note",
+    ),
+}
+LABELS = {
+    "code": "Mã",
+    "max": "Điểm tối đa",
+    "self": "Tự đánh giá",
+    "appraisal": "Thẩm định",
+    "diff": "Chênh lệch",
+    "status": "Trạng thái",
+    "due": "Hạn xử lý",
+}
+STATUSES = {fold(str(label)): value for value, label in EntryStatus.choices}
+TOLERANCE = 0.011  # sheets round to 2 decimals
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    assessment: Assessment
+    rows: int
+    changed: int
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(row number as the user sees it, {canonical column: raw cell}) for every data row."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = list(_csv_rows(path))
+    elif suffix in (".xlsx", ".xlsm"):
+        table = list(_xlsx_rows(path))
+    else:
+        raise CollectionError([_("%(f)s: chỉ nhận tệp .xlsx hoặc .csv") % {"f": path.name}])
+    return _with_header(path.name, table)
+
+
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CollectionError([_("%(f)s: tệp CSV phải mã hoá UTF-8") % {"f": path.name}]) from exc
+    yield from csv.reader(io.StringIO(text))
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise CollectionError([_("%(f)s: không đọc được tệp Excel") % {"f": path.name}]) from exc
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows(values_only=True):
+        yield list(row)
+
+
+def _with_header(name: str, table: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    for index, row in enumerate(table[:20]):
+        mapping = _header_map(row)
+        if "code" in mapping:
+            missing = [LABELS[k] for k in ("code", "self") if k not in mapping]
+            if missing:
+                raise CollectionError(
+                    [_("%(f)s: thiếu cột %(c)s") % {"f": name, "c": ", ".join(missing)}]
+                )
+            return [
+                (index + offset + 2, {key: _cell(r, col) for key, col in mapping.items()})
+                for offset, r in enumerate(table[index + 1 :])
+                if any(c not in (None, "") for c in r)
+            ]
+    raise CollectionError([_("%(f)s: không tìm thấy dòng tiêu đề có cột 'Mã'") % {"f": name}])
+
+
+def _header_map(row: list[Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for col, cell in enumerate(row):
+        key = fold(str(cell or ""))
+        for canonical, spellings in COLUMNS.items():
+            if key in spellings and canonical not in out:
+                out[canonical] = col
+    return out
+
+
+def _cell(row: list[Any], col: int) -> Any:
+    value = row[col] if col < len(row) else None
+    return value.strip() if isinstance(value, str) else value
+
+
+class _RowReader:
+    """Parses one row's cells, collecting 'dòng N, cột X: …' messages."""
+
+    def __init__(self, number: int, cells: dict[str, Any], errors: list[str]) -> None:
+        self.number, self.cells, self.errors = number, cells, errors
+
+    def fail(self, key: str, message: str) -> None:
+        column = LABELS.get(key, key)
+        self.errors.append(
+            _('Dòng %(n)s, cột "%(c)s": %(m)s') % {"n": self.number, "c": column, "m": message}
+        )
+
+    def number_or_none(self, key: str) -> float | None:
+        raw = self.cells.get(key)
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, str) and raw.startswith("="):
+            self.fail(key, _("ô chứa công thức, hãy nhập giá trị"))
+            return None
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return float(raw)
+        try:
+            return parse_vn_number(str(raw))
+        except ValueError:
+            self.fail(key, _("'%(v)s' không phải là số") % {"v": raw})
+            return None
+
+    def date_or_none(self, key: str) -> dt.date | None:
+        raw = self.cells.get(key)
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return parse_vn_date(str(raw))
+        except ValueError:
+            self.fail(key, _("'%(v)s' không phải ngày dạng dd/mm/yyyy") % {"v": raw})
+            return None
+
+
+def parse_sheet(
+    rows: list[tuple[int, dict[str, Any]]], leaves: dict[str, Indicator]
+) -> list[EntryChange]:
+    """Check every row against the framework's leaves; raise CollectionError with all errors."""
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    changes: list[EntryChange] = []
+    for number, cells in rows:
+        reader = _RowReader(number, cells, errors)
+        code = str(cells.get("code") or "").strip()
+        if code in seen:
+            reader.fail("code", _("mã %(c)s trùng với dòng %(n)s") % {"c": code, "n": seen[code]})
+            continue
+        seen[code] = number
+        indicator = leaves.get(code)
+        if indicator is None:
+            reader.fail("code", _("mã '%(c)s' không phải là tiêu chí của bộ chỉ số") % {"c": code})
+            continue
+        changes += _row_changes(reader, indicator)
+    if errors:
+        raise CollectionError(errors)
+    return changes
+
+
+def _row_changes(reader: _RowReader, indicator: Indicator) -> list[EntryChange]:
+    before = len(reader.errors)
+    limit = indicator.max_points
+    declared = reader.number_or_none("max")
+    if declared is not None and abs(declared - limit) > 1e-9:
+        reader.fail(
+            "max", _("%(d)s khác điểm tối đa của bộ chỉ số (%(m)s)") % {"d": declared, "m": limit}
+        )
+    if indicator.rule_kind != "manual":
+        reader.fail(
+            "code",
+            _("tiêu chí %(c)s tính điểm theo số liệu (%(k)s), không nhập điểm trực tiếp")
+            % {"c": indicator.code, "k": indicator.rule_kind},
+        )
+    scores = {key: reader.number_or_none(key) for key in ("self", "appraisal")}
+    for key, value in scores.items():
+        if value is not None and not 0 <= value <= limit:
+            reader.fail(key, _("%(v)s nằm ngoài khoảng 0–%(m)s") % {"v": value, "m": limit})
+    _check_diff(reader, scores)
+    status = _status(reader)
+    due = reader.date_or_none("due")
+    if len(reader.errors) > before:
+        return []
+    where = _("dòng %(n)s") % {"n": reader.number}
+    common = {"code": indicator.code, "where": where}
+    out = [
+        EntryChange(
+            **common,
+            stage=Stage.SELF,
+            inputs={"points": scores["self"]},
+            progress=status,
+            owner=_text(reader, "owner"),
+            due=due,
+            note=_text(reader, "note"),
+        )
+    ]
+    if scores["appraisal"] is not None:
+        out.append(
+            EntryChange(**common, stage=Stage.APPRAISAL, inputs={"points": scores["appraisal"]})
+        )
+    return out
+
+
+def _check_diff(reader: _RowReader, scores: dict[str, float | None]) -> None:
+    diff = reader.number_or_none("diff")
+    own, appraised = scores["self"], scores["appraisal"]
+    if diff is None or own is None or appraised is None:
+        return
+    if abs(diff - (own - appraised)) > TOLERANCE:
+        reader.fail("diff", _("%(d)s ≠ %(s)s − %(a)s") % {"d": diff, "s": own, "a": appraised})
+
+
+def _status(reader: _RowReader) -> str | None:
+    raw = reader.cells.get("status")
+    if raw in (None, ""):
+        return None
+    value = STATUSES.get(fold(str(raw)))
+    if value is None:
+        choices = ", ".join(str(label) for _v, label in EntryStatus.choices)
+        reader.fail("status", _("'%(v)s' không hợp lệ (chọn: %(c)s)") % {"v": raw, "c": choices})
+    return value
+
+
+def _text(reader: _RowReader, key: str) -> str | None:
+    raw = reader.cells.get(key)
+    return None if raw is None else str(raw)
+
+
+@transaction.atomic
+def import_sheet(
+    path: Path, version: FrameworkVersion, unit: Unit, period: Period, actor: Actor
+) -> ImportReport:
+    """Import a tracking sheet into the unit's assessment, all rows or none.
+
+    Raises CollectionError (every problem with its row and column) and changes nothing then.
+    """
+    _check_scope(version, unit, period)
+    rows = read_rows(path)
+    leaves = {i.code: i for i in version.indicators.filter(is_leaf=True)}
+    changes = parse_sheet(rows, leaves)
+    (assessment,) = open_assessments(version, period, [unit], actor)
+    changed = apply_changes(assessment, changes, actor)
+    record(actor, "assessment.import_sheet", assessment, new={"file": path.name, "rows": len(rows)})
+    return ImportReport(assessment, len(rows), changed)
+
+
+def _check_scope(version: FrameworkVersion, unit: Unit, period: Period) -> None:
+    if version.unit_kinds and unit.kind not in version.unit_kinds:
+        raise CollectionError(
+            [
+                _("Bộ chỉ số %(f)s không áp dụng cho %(u)s")
+                % {"f": version.framework.code, "u": unit}
+            ]
+        )
+    if not (unit.is_valid_on(period.end) or unit.is_valid_on(period.start)):
+        raise CollectionError([_("%(u)s không tồn tại trong kỳ %(p)s") % {"u": unit, "p": period}])

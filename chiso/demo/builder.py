@@ -1,0 +1,185 @@
+"""Build the demo: Nghệ An's real units with illustrative assessments for 2023–2025, the
+real Tây Ninh commune framework with xã Cần Giuộc's real 2025 assessment, and the official
+DTI 2022 national ranking. Idempotent: running it again rebuilds the same data."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from chiso.collection.choices import AssessmentStatus, Stage
+from chiso.collection.models import Assessment, Period
+from chiso.collection.services import bulk_load_inputs, ensure_period, leaves_for, open_assessments
+from chiso.collection.sheets import import_sheet
+from chiso.demo.generator import capability, inputs_for, rng_for
+from chiso.frameworks.models import Framework, FrameworkVersion
+from chiso.frameworks.services import load_builtin_frameworks
+from chiso.org.choices import UnitKind
+from chiso.org.loaders import load_current_divisions, load_historic_divisions, load_organisations
+from chiso.org.models import Unit
+from chiso.org.services import resolve
+from chiso.scoring.models import PublishedResult
+
+DATA = Path(__file__).parent / "data"
+ORG_DATA = Path(__file__).resolve().parents[1] / "org" / "data"
+ACTOR = "demo"
+PROVINCE = "nghe-an"
+YEARS = (2023, 2024, 2025)
+REFORM = dt.date(2025, 7, 1)
+DTI_2022_MAINS = {
+    "nhan_thuc_so": "1", "the_che_so": "2", "ha_tang_so": "3", "nhan_luc_so": "4",
+    "an_toan_thong_tin_mang": "5", "hoat_dong_chinh_quyen_so": "7",
+    "hoat_dong_kinh_te_so": "8", "hoat_dong_xa_hoi_so": "9",
+}
+DEMO_USERS = {"admin": "chiso-demo-2025"}
+
+
+@dataclass
+class DemoReport:
+    steps: list[str] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        self.steps.append(text)
+
+
+def build(progress: Callable[[str], None] = print) -> DemoReport:
+    report = DemoReport()
+    for step in (_units, _frameworks, _dti_2022, _nghe_an, _can_giuoc, _users):
+        text = step()
+        report.say(text)
+        progress(text)
+    return report
+
+
+def _units() -> str:
+    current = load_current_divisions()
+    historic = load_historic_divisions()
+    orgs = load_organisations(ORG_DATA / "nghe-an.yaml")
+    return f"Đơn vị: {current}; trước 1/7/2025: {historic}; sở, ngành: {orgs}"
+
+
+def _frameworks() -> str:
+    results = load_builtin_frameworks(ACTOR)
+    return "Bộ chỉ số: " + ", ".join(f"{r.framework_code}@{r.version_number}" for r in results)
+
+
+def _version(code: str) -> FrameworkVersion:
+    version = Framework.objects.get(code=code).latest_version()
+    assert version is not None, code
+    return version
+
+
+@transaction.atomic
+def _dti_2022() -> str:
+    version = _version("dti-province-2022")
+    period = ensure_period("2022")
+    day = dt.date(2022, 12, 31)
+    with (DATA / "dti-2022-published-ranking.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        PublishedResult.objects.update_or_create(
+            unit=resolve(row["province"], on=day),
+            framework=version.framework,
+            year=int(row["year"]),
+            defaults={
+                "rank": int(row["rank"]),
+                "of": len(rows),
+                "index": float(row["dti_total"]) if row["dti_total"] else None,
+                "source_url": row["source_url"],
+            },
+        )
+    with (DATA / "dti-2022-main-indices-top5.csv").open(encoding="utf-8") as handle:
+        top = list(csv.DictReader(handle))
+    units = [resolve(r["province"], on=day) for r in top]
+    assessments = open_assessments(version, period, units, ACTOR)
+    batch = {
+        a: {Stage.SELF: {code: {"value": float(r[col])} for col, code in DTI_2022_MAINS.items()}}
+        for a, r in zip(assessments, top, strict=True)
+    }
+    bulk_load_inputs(batch, ACTOR, status=AssessmentStatus.LOCKED)
+    return f"DTI 2022: {len(rows)} tỉnh đã công bố, {len(top)} tỉnh có chỉ số thành phần"
+
+
+def _nghe_an() -> str:
+    province = Unit.objects.get(code=PROVINCE)
+    departments = list(
+        Unit.objects.filter(parent=province, kind=UnitKind.DEPARTMENT).current()
+    )
+    communes = list(Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE))
+    historic = list(
+        Unit.objects.filter(
+            kind=UnitKind.COMMUNE, code__startswith=f"h-{PROVINCE}.", valid_to__lt=REFORM
+        )
+    )
+    counts = []
+    for year in YEARS:
+        period = ensure_period(str(year))
+        counts.append(_assess(_version("nghean-department-example"), period, departments))
+        cohort = communes if year >= REFORM.year else historic
+        counts.append(_assess(_version("nghean-commune-example"), period, cohort))
+    return f"Nghệ An: {sum(counts)} bản đánh giá minh hoạ (sở, ngành và xã, phường 2023–2025)"
+
+
+@transaction.atomic
+def _assess(version: FrameworkVersion, period: Period, units: list[Unit]) -> int:
+    assessments = open_assessments(version, period, units, ACTOR)
+    year = period.start.year
+    batch: dict[Assessment, dict[str, dict[str, dict[str, Any]]]] = {}
+    for assessment in assessments:
+        batch[assessment] = _unit_inputs(version, assessment.unit, year)
+    bulk_load_inputs(batch, ACTOR, status=None)
+    for assessment in assessments:
+        status = _status_for(assessment.unit.code, year)
+        Assessment.objects.filter(pk=assessment.pk).update(status=status)
+    return len(assessments)
+
+
+def _unit_inputs(version: FrameworkVersion, unit: Unit, year: int) -> dict[str, Any]:
+    level = capability(unit.code, year)
+    rng = rng_for(unit.code, year, version.framework.code)
+    leaves = leaves_for(version, unit)
+    own = {leaf.code: inputs_for(leaf, level, rng) for leaf in leaves}
+    stages: dict[str, Any] = {Stage.SELF: own}
+    if year < 2025 or rng.random() < 0.5:
+        # The appraisal council lowers about one claim in six (missing or weak evidence).
+        stages[Stage.APPRAISAL] = {
+            leaf.code: inputs_for(leaf, level - 0.25, rng)
+            for leaf in leaves
+            if rng.random() < 1 / 6
+        }
+    return stages
+
+
+def _status_for(code: str, year: int) -> str:
+    if year < 2025:
+        return AssessmentStatus.LOCKED
+    draw = rng_for(code, "status").random()
+    states = [AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.SIGNED,
+              AssessmentStatus.REVIEWED, AssessmentStatus.APPROVED]
+    return states[min(len(states) - 1, int(draw * len(states)))]
+
+
+def _can_giuoc() -> str:
+    version = _version("tayninh-commune-2026")
+    unit = Unit.objects.get(code="tay-ninh.xa-can-giuoc")
+    report = import_sheet(
+        DATA / "cangiuoc-2025-assessment.csv", version, unit, ensure_period("2025"), ACTOR
+    )
+    return f"Xã Cần Giuộc (Tây Ninh): nhập {report.rows} tiêu chí từ bảng theo dõi thật"
+
+
+def _users() -> str:
+    user_model = get_user_model()
+    for username, password in DEMO_USERS.items():
+        user, _created = user_model.objects.get_or_create(username=username)
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+    return "Tài khoản: " + ", ".join(f"{u} / {p}" for u, p in DEMO_USERS.items())
