@@ -55,7 +55,7 @@ if not SECRET_KEY:
             "CHISO_SECRET_KEY is required (or set CHISO_DEBUG=1 / CHISO_INSECURE_DEV=1 for a "
             "local machine)"
         )
-    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # noqa: S105 - dev only, guarded above
+    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # dev only, guarded above
 
 ALLOWED_HOSTS = env_list("CHISO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CHISO_CSRF_TRUSTED_ORIGINS", "")

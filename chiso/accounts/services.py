@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 from chiso.accounts.models import AuditEvent
 
@@ -21,7 +21,7 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     """Append one audit row. `actor` is a user, or a label such as "cli" for system writes."""
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = actor if isinstance(actor, User) else None
     label = actor if isinstance(actor, str) else (user.get_username() if user else "")
     return AuditEvent.objects.create(
         actor=user,

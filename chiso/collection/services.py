@@ -88,7 +88,7 @@ class EntryChange:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_STAGE_FIELD = {
+_STAGE_FIELD: dict[str, str] = {
     Stage.SELF: "self_inputs",
     Stage.APPRAISAL: "appraisal_inputs",
     Stage.FINAL: "final_inputs",
@@ -130,7 +130,7 @@ def apply_changes(
 
 @transaction.atomic
 def bulk_load_inputs(
-    batch: Mapping[Assessment, Mapping[str, Mapping[str, dict[str, Any]]]],
+    batch: Mapping[Assessment, Mapping[Any, Mapping[str, Mapping[str, Any]]]],
     actor: Actor,
     *,
     status: str | None = None,
@@ -146,10 +146,17 @@ def bulk_load_inputs(
         for stage, by_code in stages.items():
             for code, inputs in by_code.items():
                 entry = entries[assessment.pk].get(code)
-                change = EntryChange(code=code, inputs=dict(inputs), stage=stage,
-                                     where=f"{assessment.unit.code} {code}")
-                problems += _check_change(change, entries[assessment.pk]) if entry else [
-                    f"{assessment.unit.code}: không có chỉ tiêu {code}"]
+                change = EntryChange(
+                    code=code,
+                    inputs=dict(inputs),
+                    stage=stage,
+                    where=f"{assessment.unit.code} {code}",
+                )
+                problems += (
+                    _check_change(change, entries[assessment.pk])
+                    if entry
+                    else [f"{assessment.unit.code}: không có chỉ tiêu {code}"]
+                )
                 if entry and not problems:
                     setattr(entry, _STAGE_FIELD[stage], dict(inputs))
     if problems:

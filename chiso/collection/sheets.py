@@ -224,22 +224,21 @@ def _row_changes(reader: _RowReader, indicator: Indicator) -> list[EntryChange]:
     if len(reader.errors) > before:
         return []
     where = _("dòng %(n)s") % {"n": reader.number}
-    common = {"code": indicator.code, "where": where}
+    code = indicator.code
     out = [
         EntryChange(
-            **common,
-            stage=Stage.SELF,
-            inputs={"points": scores["self"]},
+            code,
+            {"points": scores["self"]},
+            Stage.SELF,
             progress=status,
             owner=_text(reader, "owner"),
             due=due,
             note=_text(reader, "note"),
+            where=where,
         )
     ]
     if scores["appraisal"] is not None:
-        out.append(
-            EntryChange(**common, stage=Stage.APPRAISAL, inputs={"points": scores["appraisal"]})
-        )
+        out.append(EntryChange(code, {"points": scores["appraisal"]}, Stage.APPRAISAL, where=where))
     return out
 
 

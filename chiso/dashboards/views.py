@@ -49,12 +49,15 @@ def home(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("c", ":".join(DEFAULT_COHORT))
     chosen = next((c for c in available if c.key == wanted), available[0] if available else None)
     rows = queries.ranking(chosen.version, chosen.period) if chosen else []
-    published = (
-        PublishedResult.objects.filter(year=2022).select_related("unit").order_by("rank")
-    )
+    published = PublishedResult.objects.filter(year=2022).select_related("unit").order_by("rank")
     return render(
         request,
         "dashboards/home.html",
-        {"cohorts": available, "chosen": chosen, "rows": rows, "published": published,
-         "mains": rows[0].mains if rows else []},
+        {
+            "cohorts": available,
+            "chosen": chosen,
+            "rows": rows,
+            "published": published,
+            "mains": rows[0].mains if rows else [],
+        },
     )

@@ -34,9 +34,14 @@ PROVINCE = "nghe-an"
 YEARS = (2023, 2024, 2025)
 REFORM = dt.date(2025, 7, 1)
 DTI_2022_MAINS = {
-    "nhan_thuc_so": "1", "the_che_so": "2", "ha_tang_so": "3", "nhan_luc_so": "4",
-    "an_toan_thong_tin_mang": "5", "hoat_dong_chinh_quyen_so": "7",
-    "hoat_dong_kinh_te_so": "8", "hoat_dong_xa_hoi_so": "9",
+    "nhan_thuc_so": "1",
+    "the_che_so": "2",
+    "ha_tang_so": "3",
+    "nhan_luc_so": "4",
+    "an_toan_thong_tin_mang": "5",
+    "hoat_dong_chinh_quyen_so": "7",
+    "hoat_dong_kinh_te_so": "8",
+    "hoat_dong_xa_hoi_so": "9",
 }
 DEMO_USERS = {"admin": "chiso-demo-2025"}
 
@@ -109,9 +114,7 @@ def _dti_2022() -> str:
 
 def _nghe_an() -> str:
     province = Unit.objects.get(code=PROVINCE)
-    departments = list(
-        Unit.objects.filter(parent=province, kind=UnitKind.DEPARTMENT).current()
-    )
+    departments = list(Unit.objects.filter(parent=province, kind=UnitKind.DEPARTMENT).current())
     communes = list(Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE))
     historic = list(
         Unit.objects.filter(
@@ -161,8 +164,13 @@ def _status_for(code: str, year: int) -> str:
     if year < 2025:
         return AssessmentStatus.LOCKED
     draw = rng_for(code, "status").random()
-    states = [AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED, AssessmentStatus.SIGNED,
-              AssessmentStatus.REVIEWED, AssessmentStatus.APPROVED]
+    states = [
+        AssessmentStatus.DRAFT,
+        AssessmentStatus.SUBMITTED,
+        AssessmentStatus.SIGNED,
+        AssessmentStatus.REVIEWED,
+        AssessmentStatus.APPROVED,
+    ]
     return states[min(len(states) - 1, int(draw * len(states)))]
 
 

@@ -46,20 +46,20 @@ def _ratio(ind: Indicator, p: float, rng: np.random.Generator) -> dict[str, Any]
     if ind.rule_params.get("input") == "percent":
         return {"percent": round(100 * p, 1)}
     denominator = int(rng.integers(20, 1500))
-    return {"numerator": int(round(denominator * p)), "denominator": denominator}
+    return {"numerator": round(denominator * p), "denominator": denominator}
 
 
 def _steps(ind: Indicator, p: float, rng: np.random.Generator) -> dict[str, Any]:
     thresholds = [float(t) for t, _pts in ind.rule_params.get("steps", [[1, 0]])]
     top = max(thresholds) if thresholds else 1.0
     value = top * p * 1.15
-    return {"value": int(round(value)) if top >= 3 else round(value, 2)}
+    return {"value": round(value) if top >= 3 else round(value, 2)}
 
 
 def _per_item(ind: Indicator, p: float, rng: np.random.Generator) -> dict[str, Any]:
     per = float(ind.rule_params.get("points_per_item", 1)) or 1.0
     cap = float(ind.rule_params.get("cap") or ind.max_points)
-    return {"count": int(round(cap / per * p * 1.1))}
+    return {"count": round(cap / per * p * 1.1)}
 
 
 def _choice(ind: Indicator, p: float, rng: np.random.Generator) -> dict[str, Any]:

@@ -52,9 +52,13 @@ class RankingRow:
             "rank": self.rank,
             "band": self.band,
             "main_indicators": [
-                {"code": p.code, "name": p.name, "points": round(p.points, 4),
-                 "max_points": p.max_points,
-                 "value": None if p.value is None else round(p.value, 4)}
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "points": round(p.points, 4),
+                    "max_points": p.max_points,
+                    "value": None if p.value is None else round(p.value, 4),
+                }
                 for p in self.mains
             ],
             "views": {k: round(v, 4) for k, v in self.views.items()},

@@ -87,11 +87,12 @@ def _has_stage(entries: Iterable[Entry], stage: Stage) -> bool:
 
 def stage_inputs(entry: Entry, stage: str) -> dict[str, Any]:
     """The inputs that count at `stage`: final falls back to appraisal, appraisal to self."""
-    if stage == Stage.FINAL and entry.final_inputs is not None:
-        return entry.final_inputs
+    chosen: dict[str, Any] | None = entry.self_inputs or {}
     if stage in (Stage.FINAL, Stage.APPRAISAL) and entry.appraisal_inputs is not None:
-        return entry.appraisal_inputs
-    return entry.self_inputs or {}
+        chosen = entry.appraisal_inputs
+    if stage == Stage.FINAL and entry.final_inputs is not None:
+        chosen = entry.final_inputs
+    return dict(chosen or {})
 
 
 def _score_stage(

@@ -16,8 +16,19 @@ from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
 from chiso.scoring.models import ScoreSnapshot
 
-HEADER = ["Mã", "Chỉ tiêu", "Nhóm", "Điểm tối đa", "Tự đánh giá", "Thẩm định", "Chênh lệch",
-          "Trạng thái", "Phụ trách", "Hạn xử lý", "Minh chứng/Ghi chú"]
+HEADER = [
+    "Mã",
+    "Chỉ tiêu",
+    "Nhóm",
+    "Điểm tối đa",
+    "Tự đánh giá",
+    "Thẩm định",
+    "Chênh lệch",
+    "Trạng thái",
+    "Phụ trách",
+    "Hạn xử lý",
+    "Minh chứng/Ghi chú",
+]
 
 
 def _group_sums(path: Path, column: str) -> dict[str, float]:
@@ -38,8 +49,12 @@ def _write_csv(tmp_path: Path, rows: list[list[object]], header: list[str] = HEA
 
 
 def _counts() -> tuple[int, int, int, int]:
-    return (Assessment.objects.count(), Entry.objects.exclude(self_inputs={}).count(),
-            ScoreSnapshot.objects.count(), AuditEvent.objects.count())
+    return (
+        Assessment.objects.count(),
+        Entry.objects.exclude(self_inputs={}).count(),
+        ScoreSnapshot.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,8 +106,21 @@ def test_an_xlsx_tracking_sheet_with_vietnamese_headers_and_decimal_commas_impor
     assert sheet is not None
     sheet.append(["BẢNG THEO DÕI TIÊU CHÍ CHUYỂN ĐỔI SỐ"])
     sheet.append(HEADER)
-    sheet.append(["1.1", "…", "1", 10, "7,04", 10, "-2,96", "Đang thực hiện", "Anh Minh",
-                  "30/9/2026", "ghi chú"])
+    sheet.append(
+        [
+            "1.1",
+            "…",
+            "1",
+            10,
+            "7,04",
+            10,
+            "-2,96",
+            "Đang thực hiện",
+            "Anh Minh",
+            "30/9/2026",
+            "ghi chú",
+        ]
+    )
     sheet.append(["2.1", "…", "2", 30, 15, None, None, "Hoàn thành", None, None, None])
     path = tmp_path / "theo-doi.xlsx"
     book.save(path)
@@ -105,15 +133,18 @@ def test_an_xlsx_tracking_sheet_with_vietnamese_headers_and_decimal_commas_impor
 
 
 BAD_ROWS = [
-    ([["9.9", "", "", 10, 5, 5, 0]], 'Dòng 2, cột "Mã": mã \'9.9\''),
+    ([["9.9", "", "", 10, 5, 5, 0]], "Dòng 2, cột \"Mã\": mã '9.9'"),
     ([["1.1", "", "", 10, 12, 5, 7]], 'Dòng 2, cột "Tự đánh giá": 12.0 nằm ngoài khoảng 0–10'),
     ([["1.1", "", "", 10, "bảy", 5, None]], "Dòng 2, cột \"Tự đánh giá\": 'bảy' không phải là số"),
     ([["1.1", "", "", 10, "=B2*2", 5, None]], 'Dòng 2, cột "Tự đánh giá": ô chứa công thức'),
     ([["1.1", "", "", 20, 5, 5, 0]], 'Dòng 2, cột "Điểm tối đa": 20.0 khác điểm tối đa'),
     ([["1.1", "", "", 10, 7, 5, 1]], 'Dòng 2, cột "Chênh lệch": 1.0 ≠ 7.0 − 5.0'),
-    ([["1.1", "", "", 10, 7, 5, 2], ["1.1", "", "", 10, 7, 5, 2]], 'Dòng 3, cột "Mã": mã 1.1 trùng'),
+    (
+        [["1.1", "", "", 10, 7, 5, 2], ["1.1", "", "", 10, 7, 5, 2]],
+        'Dòng 3, cột "Mã": mã 1.1 trùng',
+    ),
     ([["1.1", "", "", 10, -1, 5, None]], 'Dòng 2, cột "Tự đánh giá": -1.0 nằm ngoài'),
-    ([["1.2", "", "", 10, 5, 5, 0, "Xong rồi"]], 'Dòng 2, cột "Trạng thái": \'Xong rồi\''),
+    ([["1.2", "", "", 10, 5, 5, 0, "Xong rồi"]], "Dòng 2, cột \"Trạng thái\": 'Xong rồi'"),
     ([["1.2", "", "", 10, 5, 5, 0, "", "", "31/02/2026"]], 'Dòng 2, cột "Hạn xử lý"'),
 ]
 
@@ -121,16 +152,20 @@ BAD_ROWS = [
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("rows", "message"), BAD_ROWS)
 def test_a_bad_sheet_is_rejected_with_row_and_column_and_nothing_changes(
-    tayninh: FrameworkVersion, can_giuoc: Unit, tmp_path: Path, rows: list[list[object]],
-    message: str
+    tayninh: FrameworkVersion,
+    can_giuoc: Unit,
+    tmp_path: Path,
+    rows: list[list[object]],
+    message: str,
 ) -> None:
     good = [["1.3", "", "", 10, 9.92, 10, -0.08]]  # a valid row: must not land either
     path = _write_csv(tmp_path, good + rows)
     before = _counts()
     with pytest.raises(CollectionError) as caught:
         import_sheet(path, tayninh, can_giuoc, ensure_period("2025"), "test")
-    shifted = message.replace("Dòng 2", "Dòng 3").replace("Dòng 3, cột \"Mã\": mã 1.1 trùng",
-                                                          "Dòng 4, cột \"Mã\": mã 1.1 trùng")
+    shifted = message.replace("Dòng 2", "Dòng 3").replace(
+        'Dòng 3, cột "Mã": mã 1.1 trùng', 'Dòng 4, cột "Mã": mã 1.1 trùng'
+    )
     assert any(shifted in m for m in caught.value.messages), caught.value.messages
     assert _counts() == before
 

@@ -13,8 +13,13 @@ from chiso.lib.text import fold
 
 @pytest.mark.parametrize(
     ("text", "key"),
-    [("Nghệ An", "nghe an"), ("Đắk Nông", "dak nong"), ("  Sở  Tài CHÍNH ", "so tai chinh"),
-     ("Thừa Thiên Huế", "thua thien hue"), ("Nghe\u0302\u0323 An", "nghe an")],
+    [
+        ("Nghệ An", "nghe an"),
+        ("Đắk Nông", "dak nong"),
+        ("  Sở  Tài CHÍNH ", "so tai chinh"),
+        ("Thừa Thiên Huế", "thua thien hue"),
+        ("Nghe\u0302\u0323 An", "nghe an"),
+    ],
 )
 def test_fold_ignores_diacritics_case_and_spacing(text: str, key: str) -> None:
     assert fold(text) == key
@@ -22,8 +27,16 @@ def test_fold_ignores_diacritics_case_and_spacing(text: str, key: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("7,04", 7.04), ("3.000", 3000.0), ("1.234,5", 1234.5), ("7.04", 7.04), ("0.375", 0.375),
-     ("-2,96", -2.96), ("12.500.000", 12500000.0), ("100", 100.0)],
+    [
+        ("7,04", 7.04),
+        ("3.000", 3000.0),
+        ("1.234,5", 1234.5),
+        ("7.04", 7.04),
+        ("0.375", 0.375),
+        ("-2,96", -2.96),
+        ("12.500.000", 12500000.0),
+        ("100", 100.0),
+    ],
 )
 def test_vietnamese_numbers_parse_with_decimal_comma_and_thousand_dots(
     text: str, value: float
@@ -51,10 +64,12 @@ def test_displayed_numbers_read_back(value: float) -> None:
 
 @pytest.mark.parametrize(
     ("code", "kind", "start", "end"),
-    [("2024", "year", "2024-01-01", "2024-12-31"),
-     ("2024-Q1", "quarter", "2024-01-01", "2024-03-31"),
-     ("2023-q4", "quarter", "2023-10-01", "2023-12-31"),
-     ("2024-02", "month", "2024-02-01", "2024-02-29")],
+    [
+        ("2024", "year", "2024-01-01", "2024-12-31"),
+        ("2024-Q1", "quarter", "2024-01-01", "2024-03-31"),
+        ("2023-q4", "quarter", "2023-10-01", "2023-12-31"),
+        ("2024-02", "month", "2024-02-01", "2024-02-29"),
+    ],
 )
 def test_period_codes_give_their_span(code: str, kind: str, start: str, end: str) -> None:
     span = parse_period(code)

@@ -12,8 +12,10 @@ CASES = [
     ({"CHISO_DEBUG": "maybe"}, "CHISO_DEBUG='maybe'"),
     ({"CHISO_SESSION_AGE": "eight hours", "CHISO_DEBUG": "1"}, "CHISO_SESSION_AGE"),
     ({"DATABASE_URL": "mysql://x@y/z", "CHISO_DEBUG": "1"}, "only sqlite:// and postgres://"),
-    ({"CHISO_DEBUG": "0", "CHISO_INSECURE_DEV": "0", "CHISO_SECRET_KEY": ""},
-     "CHISO_SECRET_KEY is required"),
+    (
+        {"CHISO_DEBUG": "0", "CHISO_INSECURE_DEV": "0", "CHISO_SECRET_KEY": ""},
+        "CHISO_SECRET_KEY is required",
+    ),
 ]
 
 
@@ -21,12 +23,17 @@ def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHISO_", "DATABASE_URL"))}
     return subprocess.run(
         [sys.executable, "-c", "import chiso.settings"],
-        env={**clean, **env}, capture_output=True, text=True, check=False,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 @pytest.mark.parametrize(("env", "message"), CASES)
-def test_a_malformed_variable_stops_the_process_naming_it(env: dict[str, str], message: str) -> None:
+def test_a_malformed_variable_stops_the_process_naming_it(
+    env: dict[str, str], message: str
+) -> None:
     result = _import_settings(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr

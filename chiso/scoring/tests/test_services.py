@@ -32,14 +32,22 @@ tree:
     level: main
     max_points: 60
     children:
-      - {level: sub, code: "1.1", name: Hồ sơ trực tuyến, max_points: 40, rule: {kind: ratio, full_at: 0.8}}
+      - level: sub
+        code: "1.1"
+        name: Hồ sơ trực tuyến
+        max_points: 40
+        rule: {kind: ratio, full_at: 0.8}
       - {level: sub, code: "1.2", name: Có Tổ CNSCĐ, max_points: 20, rule: {kind: boolean}}
   - code: "2"
     name: Xã hội số
     level: main
     max_points: 40
     children:
-      - {level: sub, code: "2.1", name: Tài khoản ngân hàng, max_points: 40, rule: {kind: relative_to_best}}
+      - level: sub
+        code: "2.1"
+        name: Tài khoản ngân hàng
+        max_points: 40
+        rule: {kind: relative_to_best}
 """
 
 
@@ -55,18 +63,23 @@ def version(db: None, tmp_path: Path) -> FrameworkVersion:
 
 def _communes(n: int) -> list[Unit]:
     return [
-        Unit.objects.create(code=f"t.xa-{i}", kind="commune", name=f"Xã {i}",
-                            valid_from=dt.date(2020, 1, 1))
+        Unit.objects.create(
+            code=f"t.xa-{i}", kind="commune", name=f"Xã {i}", valid_from=dt.date(2020, 1, 1)
+        )
         for i in range(n)
     ]
 
 
 def _fill(assessment: Assessment, num: int, den: int, team: int, accounts: float) -> None:
-    apply_changes(assessment, [
-        EntryChange("1.1", {"numerator": num, "denominator": den}),
-        EntryChange("1.2", {"value": team}),
-        EntryChange("2.1", {"value": accounts}),
-    ], "test")
+    apply_changes(
+        assessment,
+        [
+            EntryChange("1.1", {"numerator": num, "denominator": den}),
+            EntryChange("1.2", {"value": team}),
+            EntryChange("2.1", {"value": accounts}),
+        ],
+        "test",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,8 +91,9 @@ def test_saving_inputs_rescores_the_whole_cohort_on_commit(version: FrameworkVer
     snap_b = ScoreSnapshot.objects.get(assessment=b, stage="self")
     assert snap_a.total == pytest.approx(100.0) and snap_a.rank == 1
     assert snap_b.total == pytest.approx(40.0) and snap_b.rank == 2
-    assert snap_b.points == pytest.approx({"1": 20.0, "1.1": 20.0, "1.2": 0.0, "2": 20.0,
-                                           "2.1": 20.0})
+    assert snap_b.points == pytest.approx(
+        {"1": 20.0, "1.1": 20.0, "1.2": 0.0, "2": 20.0, "2.1": 20.0}
+    )
     _fill(b, 40, 100, 0, 100.0)  # b becomes the best: a's relative score must drop
     snap_a = ScoreSnapshot.objects.get(assessment=a, stage="self")
     assert snap_a.points["2.1"] == pytest.approx(20.0)
@@ -143,20 +157,28 @@ def test_explain_shows_inputs_rule_and_points(version: FrameworkVersion) -> None
     data = explain_indicator(a, "1.1").to_dict()
     assert data["points"] == pytest.approx(30.0)  # 0.6 / 0.8 × 40
     assert data["rule_kind"] == "ratio"
-    assert {i["name"]: i["value"] for i in data["inputs"]} == {"numerator": 60.0,
-                                                               "denominator": 100.0}
+    assert {i["name"]: i["value"] for i in data["inputs"]} == {
+        "numerator": 60.0,
+        "denominator": 100.0,
+    }
 
 
 @pytest.mark.django_db(transaction=True)
 def test_rescoring_twice_gives_the_same_snapshots(version: FrameworkVersion) -> None:
     period = ensure_period("2025")
-    a, b = open_assessments(version, period, _communes(2), "test")
+    a, _b = open_assessments(version, period, _communes(2), "test")
     _fill(a, 80, 100, 1, 50.0)
-    first = list(ScoreSnapshot.objects.order_by("assessment", "stage").values_list(
-        "assessment", "stage", "total", "rank", "points"))
+    first = list(
+        ScoreSnapshot.objects.order_by("assessment", "stage").values_list(
+            "assessment", "stage", "total", "rank", "points"
+        )
+    )
     rescore(version, period)
-    again = list(ScoreSnapshot.objects.order_by("assessment", "stage").values_list(
-        "assessment", "stage", "total", "rank", "points"))
+    again = list(
+        ScoreSnapshot.objects.order_by("assessment", "stage").values_list(
+            "assessment", "stage", "total", "rank", "points"
+        )
+    )
     assert first == again
 
 
@@ -171,19 +193,24 @@ def test_the_dti_2022_top_five_reproduce_their_published_totals_and_ranks(
 
     with (DEMO_DATA / "dti-2022-main-indices-top5.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    units = [Unit.objects.create(code=f"p{i}", kind="province", name=r["province"])
-             for i, r in enumerate(rows)]
+    units = [
+        Unit.objects.create(code=f"p{i}", kind="province", name=r["province"])
+        for i, r in enumerate(rows)
+    ]
     period = ensure_period("2022")
     for assessment, row in zip(open_assessments(dti2022, period, units, "t"), rows, strict=True):
-        apply_changes(assessment, [EntryChange(code, {"value": float(row[col])})
-                                   for col, code in DTI_2022_MAINS.items()], "t")
+        apply_changes(
+            assessment,
+            [EntryChange(code, {"value": float(row[col])}) for col, code in DTI_2022_MAINS.items()],
+            "t",
+        )
     result = {r.unit_name: r for r in queries.ranking(dti2022, period)}
     for row in rows:
-        assert result[row["province"]].index == pytest.approx(float(row["dti_published"]),
-                                                              abs=1e-4)
+        assert result[row["province"]].index == pytest.approx(float(row["dti_published"]), abs=1e-4)
         assert result[row["province"]].rank == int(row["rank"])
     assert result["Đà Nẵng"].views["chinh-quyen-so"] == pytest.approx(
-        (100 + 90 + 82.53 + 84.87 + 75.78 + 171.5) / 700, abs=1e-4)
+        (100 + 90 + 82.53 + 84.87 + 75.78 + 171.5) / 700, abs=1e-4
+    )
 
 
 def test_load_version_helper_is_importable() -> None:

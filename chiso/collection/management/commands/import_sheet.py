@@ -37,7 +37,9 @@ class Command(BaseCommand):
             report = import_sheet(path, version, unit, ensure_period(opts["period"]), "cli")
         except (CollectionError, PeriodCodeError) as exc:
             messages = getattr(exc, "messages", [str(exc)])
-            raise CommandError("Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages))
+            raise CommandError(
+                "Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages)
+            ) from exc
         self.stdout.write(
             f"Đã nhập {report.rows} dòng vào {report.assessment} ({report.changed} thay đổi)."
         )

@@ -31,5 +31,7 @@ class Command(BaseCommand):
             lead = task.get("lead") or "—"
             self.stdout.write(f"{n:>3}. [{lead}] {task['text']}  (hạn: {task.get('deadline')})")
         for target in result["targets"]:
-            self.stdout.write(f"  • {target['metric']} {target['comparator']} {target['value']} "
-                              f"{target['unit']} (đến {target.get('by')})")
+            self.stdout.write(
+                f"  • {target['metric']} {target['comparator']} {target['value']} "
+                f"{target['unit']} (đến {target.get('by')})"
+            )

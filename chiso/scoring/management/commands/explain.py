@@ -1,4 +1,4 @@
-"""chiso explain UNIT INDICATOR --period P [--framework CODE] [--stage final] [--format text|json]"""
+"""chiso explain UNIT INDICATOR --period P [--framework CODE] [--stage S] [--format text|json]"""
 
 from __future__ import annotations
 

@@ -6,9 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from chiso.collection.models import Assessment
+from chiso.collection.models import Assessment, Period
 from chiso.frameworks.models import FrameworkVersion
-from chiso.collection.models import Period
 from chiso.scoring.services import rescore
 
 

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "In bảng điểm và xếp hạng của một bộ chỉ số trong một kỳ."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--framework", required=True, help="mã bộ chỉ số, vd. dti-province-2022")
+        parser.add_argument(
+            "--framework", required=True, help="mã bộ chỉ số, vd. dti-province-2022"
+        )
         parser.add_argument("--period", required=True, help="mã kỳ: 2024, 2024-Q1, 2024-03")
         parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
         parser.add_argument("--stage", choices=Stage.values, default=Stage.FINAL)
@@ -60,8 +62,9 @@ def _csv(cmd: BaseCommand, version: Any, period: Any, rows: list[queries.Ranking
     for r in rows:
         parts = [round(p.points, 4) for p in r.mains]
         vals = [round(r.views[v], 4) for v in views]
-        writer.writerow([r.rank, r.unit_code, r.unit_name, round(r.total, 4),
-                         round(r.index, 4), *parts, *vals])
+        writer.writerow(
+            [r.rank, r.unit_code, r.unit_name, round(r.total, 4), round(r.index, 4), *parts, *vals]
+        )
 
 
 def _table(cmd: BaseCommand, version: Any, period: Any, rows: list[queries.RankingRow]) -> None:
