@@ -1,0 +1,42 @@
+"""Read-only admin: frameworks change only by loading files (`chiso load-framework`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from chiso.frameworks.models import Framework, FrameworkVersion, Indicator
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Framework)
+class FrameworkAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title", "status"]
+    list_filter = ["status"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(ReadOnlyAdmin):
+    list_display = ["framework", "number", "legal_basis", "scale", "source_name", "created_at"]
+    list_filter = ["framework"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "level", "max_points", "rule_kind", "version"]
+    list_filter = ["version", "level", "rule_kind"]
+    search_fields = ["code", "name"]
+    list_select_related = ["version__framework"]
