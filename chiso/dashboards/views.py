@@ -54,10 +54,17 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "dashboards/home.html",
         {
-            "cohorts": available,
+            "groups": _by_framework(available),
             "chosen": chosen,
             "rows": rows,
             "published": published,
             "mains": rows[0].mains if rows else [],
         },
     )
+
+
+def _by_framework(available: list[Cohort]) -> list[tuple[str, list[Cohort]]]:
+    groups: dict[str, list[Cohort]] = {}
+    for cohort in available:
+        groups.setdefault(cohort.version.framework.title, []).append(cohort)
+    return list(groups.items())

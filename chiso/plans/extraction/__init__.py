@@ -61,13 +61,19 @@ def extract_with_spans(
         for target in extract_targets(text[start:end], by):
             if not any(_same(target, other) for other in seen + doc_targets):
                 doc_targets.append(target)
-    result = {"doc": doc_name, "issuer": issuer(text), "issued_date": issued_date(text),
-              "tasks": tasks, "targets": [t.to_schema() for t in doc_targets]}
+    result = {
+        "doc": doc_name,
+        "issuer": issuer(text),
+        "issued_date": issued_date(text),
+        "tasks": tasks,
+        "targets": [t.to_schema() for t in doc_targets],
+    }
     return result, spans
 
 
-def _task(lead: str | None, coordinating: list[str], body: str,
-          found: list[Target]) -> dict[str, Any]:
+def _task(
+    lead: str | None, coordinating: list[str], body: str, found: list[Target]
+) -> dict[str, Any]:
     deadline = explicit_deadline(body)
     target_dates = [t.by for t in found if t.by]
     if deadline is None and target_dates:
@@ -76,9 +82,14 @@ def _task(lead: str | None, coordinating: list[str], body: str,
         deadline_iso = deadline.isoformat() if deadline else None
         if deadline_iso and target_dates:
             deadline_iso = max([deadline_iso, *target_dates])
-    return {"lead": lead, "coordinating": coordinating, "text": body,
-            "deadline": deadline_iso, "recurrence": recurrence(body),
-            "targets": [t.to_schema() for t in found]}
+    return {
+        "lead": lead,
+        "coordinating": coordinating,
+        "text": body,
+        "deadline": deadline_iso,
+        "recurrence": recurrence(body),
+        "targets": [t.to_schema() for t in found],
+    }
 
 
 def _same(a: Target, b: Target) -> bool:

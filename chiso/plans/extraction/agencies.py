@@ -68,8 +68,11 @@ def split_agencies(text: str) -> list[str]:
     low = low_view(text)
     for m in re.finditer(r"\s*(?:,|;|\bvà\b)\s*", text):
         rest, rest_low = text[m.end() :], low[m.end() :]
-        if starts_with_agency(rest, rest_low) and (rest[:1].isupper() or rest_low.startswith(
-                "các ")) and not _inside_name(low, m.start()):
+        if (
+            starts_with_agency(rest, rest_low)
+            and (rest[:1].isupper() or rest_low.startswith("các "))
+            and not _inside_name(low, m.start())
+        ):
             parts.append(text[start : m.start()])
             start = m.end()
     parts.append(text[start:])
@@ -81,8 +84,10 @@ def _inside_name(low: str, pos: int) -> bool:
 
 
 _ABBREVIATIONS = [
-    (r"\bubnd\b", "uy ban nhan dan"), (r"\bhdnd\b", "hoi dong nhan dan"),
-    (r"\bvp\b", "van phong"), (r"\bnhnn\b", "ngan hang nha nuoc"),
+    (r"\bubnd\b", "uy ban nhan dan"),
+    (r"\bhdnd\b", "hoi dong nhan dan"),
+    (r"\bvp\b", "van phong"),
+    (r"\bnhnn\b", "ngan hang nha nuoc"),
     (r"\btt ?& ?tt\b|\btttt\b", "thong tin va truyen thong"),
     (r"\bldtb ?& ?xh\b|\bldtbxh\b", "lao dong thuong binh va xa hoi"),
     (r"\bkh ?& ?dt\b|\bkhdt\b", "ke hoach va dau tu"),
@@ -91,8 +96,10 @@ _ABBREVIATIONS = [
     (r"\bvh ?, ?tt ?& ?dl\b|\bvhttdl\b", "van hoa the thao va du lich"),
     (r"\bnn ?& ?ptnt\b|\bnnptnt\b", "nong nghiep va phat trien nong thon"),
     (r"\btn ?& ?mt\b|\btnmt\b", "tai nguyen va moi truong"),
-    (r"\bgtvt\b", "giao thong van tai"), (r"\bbhxh\b", "bao hiem xa hoi"),
-    (r"\btp\b", "thanh pho"), (r"\bmttq\b", "mat tran to quoc"),
+    (r"\bgtvt\b", "giao thong van tai"),
+    (r"\bbhxh\b", "bao hiem xa hoi"),
+    (r"\btp\b", "thanh pho"),
+    (r"\bmttq\b", "mat tran to quoc"),
 ]
 
 
@@ -115,14 +122,16 @@ def match_agency(name: str, candidates: Sequence[tuple[str, str]]) -> list[str]:
     exact = [code for code, unit_key in keys if unit_key == key]
     if exact:
         return exact
-    return [code for code, unit_key in keys if unit_key and (
-        f" {unit_key} " in f" {key} " or f" {key} " in f" {unit_key} ")]
+    return [
+        code
+        for code, unit_key in keys
+        if unit_key and (f" {unit_key} " in f" {key} " or f" {key} " in f" {unit_key} ")
+    ]
 
 
 _COLLECTIVES = [
     (r"\bcac (so|ban|nganh|co quan)\b|\bso, ban, nganh\b", "department"),
-    (r"\b(huyen|thanh pho|thi xa)\b.*\b(cac|cap huyen)\b|\bcac huyen\b|\bcap huyen\b",
-     "district"),
+    (r"\b(huyen|thanh pho|thi xa)\b.*\b(cac|cap huyen)\b|\bcac huyen\b|\bcap huyen\b", "district"),
     (r"\bcac xa\b|\bxa, phuong\b|\bcap xa\b|\bphuong, thi tran\b", "commune"),
 ]
 

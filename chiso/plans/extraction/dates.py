@@ -93,8 +93,9 @@ def _is_reference(low: str, m: re.Match[str]) -> bool:
     )
 
 
-def _kind(pre: str | None, vague_words: tuple[str, ...] = ("đầu", "giữa", "đầu năm",
-                                                           "giữa năm")) -> str:
+def _kind(
+    pre: str | None, vague_words: tuple[str, ...] = ("đầu", "giữa", "đầu năm", "giữa năm")
+) -> str:
     if pre in vague_words:
         return VAGUE
     return DEADLINE

@@ -6,21 +6,27 @@ import re
 
 from .dates import find_dates
 
-_ACTOR = (r"(?P<actor>Chủ tịch (?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (?:tỉnh|thành phố)"
-          r"|Trưởng [Bb]an [Cc]hỉ đạo[^,.;:]{0,60}?|(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) "
-          r"(?:tỉnh|thành phố)|Tỉnh [uủ]ỷ?y?|Thường trực Tỉnh ủy|Ban Thường vụ Tỉnh ủy)")
+_ACTOR = (
+    r"(?P<actor>Chủ tịch (?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (?:tỉnh|thành phố)"
+    r"|Trưởng [Bb]an [Cc]hỉ đạo[^,.;:]{0,60}?|(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) "
+    r"(?:tỉnh|thành phố)|Tỉnh [uủ]ỷ?y?|Thường trực Tỉnh ủy|Ban Thường vụ Tỉnh ủy)"
+)
 _NAME = r"(?P<place>(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,3})?"
 _PATTERNS = [
-    re.compile(rf"(?:Chỉ thị|Quyết định|Kế hoạch|Nghị quyết|Công văn|Thông báo) của {_ACTOR}"
-               rf"{_NAME}"),
+    re.compile(
+        rf"(?:Chỉ thị|Quyết định|Kế hoạch|Nghị quyết|Công văn|Thông báo) của {_ACTOR}"
+        rf"{_NAME}"
+    ),
     re.compile(rf"{_ACTOR}{_NAME}\s+(?:vừa |đã |cũng )?ban hành"),
     re.compile(rf"{_ACTOR}{_NAME}\s+(?:vừa |đã |cũng )?yêu cầu"),
     re.compile(rf"{_ACTOR}{_NAME}\s+chỉ đạo như sau"),
 ]
 _PROVINCE = re.compile(r"\b(?:tỉnh|thành phố) ((?:[A-ZĐ][\wÀ-ỹ]*)(?: [A-ZĐ][\wÀ-ỹ]*){0,2})")
 _OWN_DATE = [
-    re.compile(r"ban hành (?:Kế hoạch|Quyết định|Chỉ thị|Nghị quyết|Công văn)[^.;]{0,40}?"
-               r"ngày \d"),
+    re.compile(
+        r"ban hành (?:Kế hoạch|Quyết định|Chỉ thị|Nghị quyết|Công văn)[^.;]{0,40}?"
+        r"ngày \d"
+    ),
     re.compile(r"^ngày \d[^.;]{0,20}\s(?:\S+\s){0,4}(?:đã |vừa )?ban hành", re.M | re.I),
     re.compile(r"^[^\n,]{2,30}, ngày \d{1,2} tháng \d{1,2} năm \d{4}", re.M),
 ]

@@ -19,7 +19,8 @@ def read_document(path: str | Path) -> str:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise ExtractionError(
-            f"Không đọc được tệp “{path.name}”: chỉ hỗ trợ định dạng .txt, .docx và .pdf.")
+            f"Không đọc được tệp “{path.name}”: chỉ hỗ trợ định dạng .txt, .docx và .pdf."
+        )
     try:
         return reader(path)
     except ExtractionError:

@@ -7,8 +7,13 @@ import re
 from .textutil import low_view
 
 _PERIODS = {"tuần": "week", "tháng": "month", "quý": "quarter", "năm": "year", "ngày": "day"}
-_NAMED = {"week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "annual",
-          "day": "daily"}
+_NAMED = {
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "annual",
+    "day": "daily",
+}
 _PER = re.compile(r"(\d+)\s*(?:lần|kỳ|số|đợt|buổi)\s*/\s*(tuần|tháng|quý|năm|ngày)\b")
 _EVERY = re.compile(r"\b(?:hằng|hàng|mỗi)\s+(tuần|tháng|quý|ngày)\b")
 _PERIODIC = re.compile(r"\bđịnh kỳ\b")

@@ -22,7 +22,7 @@ _BOILERPLATE = re.compile(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”)]*\s+(?=[\"“(]?[A-ZÀ-Ỹ0-9Đ])")
 _ABBREV = re.compile(r"(?:\b(?:TP|Tp|TS|ThS|PGS|GS|St|Th|v\.v)|\b[A-ZĐ])\.$")
-_TERMINAL = ".;:!?…)\"”"
+_TERMINAL = '.;:!?…)"”'
 
 
 @dataclass(frozen=True)

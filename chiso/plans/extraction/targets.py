@@ -26,9 +26,37 @@ _LABEL_BEFORE = re.compile(
     r"khoản|mục|phiên bản|độ|hạng|top|tốp|công nghệ|khu|phường|tổ|chương trình|"
     r"nghị quyết|quyết định|kế hoạch)\s*$"
 )
-_NOT_UNITS = {"tuổi", "năm", "tháng", "ngày", "giờ", "phút", "lần", "cấp", "lớp", "mức", "kỳ",
-              "điểm", "nhóm", "giai đoạn", "bước", "vòng", "mục tiêu", "chỉ tiêu", "quý", "tuần",
-              "đợt", "buổi", "chữ", "ký tự", "bản", "trang", "độ", "nội dung", "nhiệm vụ"}
+_NOT_UNITS = {
+    "tuổi",
+    "năm",
+    "tháng",
+    "ngày",
+    "giờ",
+    "phút",
+    "lần",
+    "cấp",
+    "lớp",
+    "mức",
+    "kỳ",
+    "điểm",
+    "nhóm",
+    "giai đoạn",
+    "bước",
+    "vòng",
+    "mục tiêu",
+    "chỉ tiêu",
+    "quý",
+    "tuần",
+    "đợt",
+    "buổi",
+    "chữ",
+    "ký tự",
+    "bản",
+    "trang",
+    "độ",
+    "nội dung",
+    "nhiệm vụ",
+}
 # Counted nouns that make a bare number a target ("thành lập 150 Tổ công nghệ số").
 _CLASSIFIERS = {"tổ", "lượt", "người", "hộ", "tin", "bài", "học viên", "lớp học", "lượt người"}
 _CLASSIFIER = re.compile(rf"\s+({alternation(sorted(_CLASSIFIERS))})\b")
@@ -59,8 +87,14 @@ class Target:
     end: int = field(default=0, compare=False)
 
     def to_schema(self) -> dict[str, object]:
-        return {"metric": self.metric, "value": self.value, "unit": self.unit,
-                "comparator": self.comparator, "by": self.by, "scope": self.scope}
+        return {
+            "metric": self.metric,
+            "value": self.value,
+            "unit": self.unit,
+            "comparator": self.comparator,
+            "by": self.by,
+            "scope": self.scope,
+        }
 
 
 def parse_number(whole: str, frac: str | None = None) -> int | float:
@@ -198,8 +232,9 @@ def _before_metric(text: str, low: str, lo: int, hi: int, denominator: bool) -> 
 
 def _strip_edges(text: str) -> str:
     text = re.sub(r"^(?:(?:và|có|là|đạt|tỷ lệ tối thiểu|tương ứng)\s+)+", "", text, flags=re.I)
-    return re.sub(r"(?:\s+(?:và|là|đạt|tương ứng|tối thiểu|tỷ lệ|bảo đảm|đảm bảo))+$", "", text,
-                  flags=re.I)
+    return re.sub(
+        r"(?:\s+(?:và|là|đạt|tương ứng|tối thiểu|tỷ lệ|bảo đảm|đảm bảo))+$", "", text, flags=re.I
+    )
 
 
 def _after_span(low: str, lo: int, hi: int) -> int:
@@ -223,8 +258,12 @@ def _scopes(text: str) -> list[str]:
 
 
 def _strip_scope(metric: str) -> str:
-    cleaned = re.sub(r"(?:\s*,?\s*\b(?:tại|của|đối với|ở)?\s*cấp (?:tỉnh|huyện|xã|thôn)\b)+", " ",
-                     metric, flags=re.IGNORECASE)
+    cleaned = re.sub(
+        r"(?:\s*,?\s*\b(?:tại|của|đối với|ở)?\s*cấp (?:tỉnh|huyện|xã|thôn)\b)+",
+        " ",
+        metric,
+        flags=re.IGNORECASE,
+    )
     return _strip_edges(_clean(cleaned))
 
 
@@ -241,8 +280,10 @@ def _date_for(raw: _Raw, low: str, dates: list[DateMention], raws: list[_Raw]) -
         between = low[raw.end : d.start]
         clause_end = re.search(r"[;.]|$", low[d.end :])
         limit = d.end + (clause_end.start() if clause_end else 0)
-        if d.start >= raw.end and not re.search(r"[,;:.()]", between) and not any(
-            raw.end <= r.start < limit for r in raws if r is not raw
+        if (
+            d.start >= raw.end
+            and not re.search(r"[,;:.()]", between)
+            and not any(raw.end <= r.start < limit for r in raws if r is not raw)
         ):
             return d.value.isoformat() if d.value else None
     return None
@@ -281,8 +322,9 @@ def extract_targets(text: str, default_by: str | None = None) -> list[Target]:
     for i, raw in enumerate(raws):
         index, run_len = runs[i]
         nxt = raws[i + 1].start if i + 1 < len(raws) else len(text)
-        after_lo = raw.end if raw.unit in ("%", "thứ hạng") or "/" in raw.unit else (
-            _unit_start(low, raw))
+        after_lo = (
+            raw.end if raw.unit in ("%", "thứ hạng") or "/" in raw.unit else (_unit_start(low, raw))
+        )
         after_hi = _after_span(low, after_lo, nxt)
         after = _strip_edges(_clean(_DATES_IN_METRIC.sub(" ", text[after_lo:after_hi])))
         strong = max(low.rfind(";", consumed, raw.start), low.rfind(":", consumed, raw.start))
@@ -303,8 +345,9 @@ def extract_targets(text: str, default_by: str | None = None) -> list[Target]:
             metric = _clean("nhóm " + after)
         by = _date_for(raw, low, dates, raws) or default_by
         unit = raw.unit if raw.unit in ("%", "thứ hạng") else _orig_unit(text, low, raw)
-        found.append(Target(metric, raw.value, unit, comparator or "=", by, scope,
-                            raw.start, raw.end))
+        found.append(
+            Target(metric, raw.value, unit, comparator or "=", by, scope, raw.start, raw.end)
+        )
     _share_tails(found)
     return found
 

@@ -17,7 +17,13 @@ from .lexicon import CONNECTORS, NARRATIVE_PREDICATES, OPENER_VERBS, alternation
 from .textutil import low_view
 
 TASK, PASSIVE, NARRATIVE, NEGATIVE, VIEWPOINT, NONE = (
-    "task", "passive", "narrative", "negative", "viewpoint", "none")
+    "task",
+    "passive",
+    "narrative",
+    "negative",
+    "viewpoint",
+    "none",
+)
 
 _OPENER = re.compile(rf"(?:{alternation(OPENER_VERBS)})\b")
 _NARRATIVE_PRED = re.compile(rf"(?:{alternation(NARRATIVE_PREDICATES)})\b")
@@ -143,8 +149,7 @@ def _positive(text: str, low: str, pos: int, assigned: tuple[str, int] | None) -
     if subject:
         name, end, narrative = subject
         if is_issuer(name) or narrative:
-            return Analysis(TASK, *assigned) if assigned and not narrative else Analysis(
-                NARRATIVE)
+            return Analysis(TASK, *assigned) if assigned and not narrative else Analysis(NARRATIVE)
         return Analysis(TASK, name, end)
     if assigned:
         return Analysis(TASK, *assigned)
@@ -158,8 +163,9 @@ def coordinating(text: str) -> list[str]:
     for m in re.finditer(r"\bphối hợp(?: với)?\s+", low):
         span = agency_span(text[m.end() :], low[m.end() :])
         if span:
-            found.extend(n for n in split_agencies(text[m.end() : m.end() + span])
-                         if n not in found)
+            found.extend(
+                n for n in split_agencies(text[m.end() : m.end() + span]) if n not in found
+            )
     return found
 
 
@@ -185,8 +191,9 @@ def split_points(text: str, lead: str | None, after: int) -> list[tuple[int, str
     return points
 
 
-def _comma_clause(text: str, low: str, seg_start: int, m: re.Match[str],
-                  subject: tuple[str, int, bool]) -> bool:
+def _comma_clause(
+    text: str, low: str, seg_start: int, m: re.Match[str], subject: tuple[str, int, bool]
+) -> bool:
     """A ',' starts a new actor's clause only after a finished clause (often one ending in
     its own deadline) and when the new actor is a short name, not an object enumeration."""
     name = subject[0]
@@ -196,5 +203,10 @@ def _comma_clause(text: str, low: str, seg_start: int, m: re.Match[str],
     seg_low = low[seg_start : m.start()].strip()
     if find_dates(segment) and re.search(r"\d{4}\)?$", seg_low):
         return True
-    return len(segment.split()) >= 4 and not starts_with_agency(segment) and not re.search(
-        r"\b(đôn đốc|kiểm tra|chỉ đạo|hướng dẫn|phối hợp(?: với)?|yêu cầu|giao)\s+\S+", seg_low)
+    return (
+        len(segment.split()) >= 4
+        and not starts_with_agency(segment)
+        and not re.search(
+            r"\b(đôn đốc|kiểm tra|chỉ đạo|hướng dẫn|phối hợp(?: với)?|yêu cầu|giao)\s+\S+", seg_low
+        )
+    )

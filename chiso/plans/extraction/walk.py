@@ -32,8 +32,10 @@ _SECTION_WORDS = [
     (re.compile(r"\b(nhiem vu|giai phap|to chuc thuc hien|trach nhiem|phan cong)\b"), "tasks"),
     (re.compile(r"\bmuc tieu\b|\bchi tieu\b"), "objective"),
     (re.compile(r"\bquan diem\b"), "viewpoint"),
-    (re.compile(r"\b(danh gia|tinh hinh|thuc trang|ket qua dat duoc|can cu|su can thiet)\b"),
-     "assessment"),
+    (
+        re.compile(r"\b(danh gia|tinh hinh|thuc trang|ket qua dat duoc|can cu|su can thiet)\b"),
+        "assessment",
+    ),
 ]
 _OBJECTIVE_SENTENCE = re.compile(r"\b(mục tiêu|chỉ tiêu|phấn đấu)\b")
 SKIPPED_SECTIONS = {"objective", "viewpoint", "assessment"}
@@ -149,9 +151,11 @@ def _trim_first(line: Line, parts: list[Sentence], skip: int) -> list[Sentence]:
 
 def _objective_sentence(state: Walk, sent: Sentence, info: Analysis) -> bool:
     """A non-task sentence that states objectives ('mục tiêu đến năm 2030 là …')."""
-    return info.kind in (NONE, NARRATIVE, PASSIVE) and bool(
-        _OBJECTIVE_SENTENCE.search(low_view(sent.text))) and not re.search(
-        r"\b(đã|đạt được|chưa)\b", low_view(sent.text))
+    return (
+        info.kind in (NONE, NARRATIVE, PASSIVE)
+        and bool(_OBJECTIVE_SENTENCE.search(low_view(sent.text)))
+        and not re.search(r"\b(đã|đạt được|chưa)\b", low_view(sent.text))
+    )
 
 
 def _mode(info: Analysis, line: Line) -> str:
@@ -183,8 +187,9 @@ def _merge(state: Walk, sent: Sentence, index: int) -> bool:
     prev = state.drafts[-1]
     low = low_view(sent.text)
     prev_text = state.text[prev.start : prev.end]
-    deadline_only = _DEADLINE_ONLY.match(low) and explicit_deadline(sent.text) and len(
-        low.split()) <= 15
+    deadline_only = (
+        _DEADLINE_ONLY.match(low) and explicit_deadline(sent.text) and len(low.split()) <= 15
+    )
     colon = prev_text.rfind(":")
     items = low_view(prev_text[colon + 1 :]).split()[:2] if colon >= 0 else []
     continuation = bool(items) and low.split()[:2] == items
@@ -201,12 +206,13 @@ def _add_task(state: Walk, sent: Sentence, info: Analysis, line_lead: str | None
     start = sent.start
     for cut, next_lead in split_points(sent.text, lead, info.lead_end):
         piece = state.text[start : sent.start + cut]
-        state.drafts.append(Draft(start, start + len(piece.rstrip(" ,;")), lead,
-                                  coordinating(piece)))
+        state.drafts.append(
+            Draft(start, start + len(piece.rstrip(" ,;")), lead, coordinating(piece))
+        )
         start = sent.start + cut
         start += len(state.text[start:]) - len(state.text[start:].lstrip(" ,;"))
         lead = next_lead
-    state.drafts.append(Draft(start, sent.end, lead, coordinating(state.text[start:sent.end])))
+    state.drafts.append(Draft(start, sent.end, lead, coordinating(state.text[start : sent.end])))
     state.prev_lead = lead
 
 

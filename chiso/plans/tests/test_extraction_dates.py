@@ -35,10 +35,17 @@ def test_it_reads_each_deadline_form(text: str, expected: date) -> None:
     assert explicit_deadline(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "khẩn trương triển khai", "sớm hoàn thành", "kịp thời báo cáo", "đầu năm 2024",
-    "thời hạn theo quy định", "giữa năm 2025",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "khẩn trương triển khai",
+        "sớm hoàn thành",
+        "kịp thời báo cáo",
+        "đầu năm 2024",
+        "thời hạn theo quy định",
+        "giữa năm 2025",
+    ],
+)
 def test_it_gives_no_deadline_for_vague_timing(text: str) -> None:
     assert explicit_deadline(text) is None
 

@@ -49,8 +49,7 @@ def test_an_agency_heading_leads_and_chu_tri_phoi_hop_gives_coordinators() -> No
 def test_an_inline_agency_prefix_leads_and_is_not_part_of_the_text() -> None:
     task = by_start(tasks(HEADINGS), "Phối hợp với Công an tỉnh")
     assert (task["lead"], task["coordinating"]) == ("Sở Giao thông vận tải", ["Công an tỉnh"])
-    assert by_start(tasks(HEADINGS), "Số hóa di sản")["lead"] == (
-        "Sở Văn hóa, Thể thao và Du lịch")
+    assert by_start(tasks(HEADINGS), "Số hóa di sản")["lead"] == ("Sở Văn hóa, Thể thao và Du lịch")
 
 
 def test_a_closing_line_is_not_a_task_but_leads_the_next_sentence() -> None:
@@ -62,34 +61,47 @@ def test_a_closing_line_is_not_a_task_but_leads_the_next_sentence() -> None:
 
 
 def test_x_phoi_hop_y_makes_x_lead_and_y_coordinating() -> None:
-    task = tasks("Sở Công Thương phối hợp với Sở Tài chính, Cục Thuế tỉnh xây dựng sàn "
-                 "thương mại điện tử.")[0]
-    assert (task["lead"], task["coordinating"]) == ("Sở Công Thương",
-                                                    ["Sở Tài chính", "Cục Thuế tỉnh"])
+    task = tasks(
+        "Sở Công Thương phối hợp với Sở Tài chính, Cục Thuế tỉnh xây dựng sàn thương mại điện tử."
+    )[0]
+    assert (task["lead"], task["coordinating"]) == (
+        "Sở Công Thương",
+        ["Sở Tài chính", "Cục Thuế tỉnh"],
+    )
 
 
 def test_objects_of_the_action_are_not_coordinating() -> None:
-    task = tasks("Sở Tư pháp kiểm tra, đôn đốc UBND cấp huyện, UBND cấp xã về công tác chứng "
-                 "thực điện tử, báo cáo UBND tỉnh theo định kỳ.")[0]
+    task = tasks(
+        "Sở Tư pháp kiểm tra, đôn đốc UBND cấp huyện, UBND cấp xã về công tác chứng "
+        "thực điện tử, báo cáo UBND tỉnh theo định kỳ."
+    )[0]
     assert (task["lead"], task["coordinating"]) == ("Sở Tư pháp", [])
 
 
 def test_a_subjectless_continuation_inherits_the_previous_lead() -> None:
-    found = tasks("Thời gian tới, các địa phương tiếp tục rà soát thủ tục hành chính.\n\n"
-                  "Đồng thời, đẩy mạnh thanh toán không dùng tiền mặt.")
+    found = tasks(
+        "Thời gian tới, các địa phương tiếp tục rà soát thủ tục hành chính.\n\n"
+        "Đồng thời, đẩy mạnh thanh toán không dùng tiền mặt."
+    )
     assert [t["lead"] for t in found] == ["các địa phương", "các địa phương"]
 
 
 def test_two_actors_in_one_sentence_make_two_tasks() -> None:
-    found = tasks("Các đơn vị rà soát thiết bị, báo cáo Sở Nội vụ trước ngày 10/4/2024, "
-                  "Sở Nội vụ tổng hợp báo cáo UBND tỉnh trước ngày 20/4/2024.")
+    found = tasks(
+        "Các đơn vị rà soát thiết bị, báo cáo Sở Nội vụ trước ngày 10/4/2024, "
+        "Sở Nội vụ tổng hợp báo cáo UBND tỉnh trước ngày 20/4/2024."
+    )
     assert [(t["lead"], t["deadline"]) for t in found] == [
-        ("Các đơn vị", "2024-04-10"), ("Sở Nội vụ", "2024-04-20")]
+        ("Các đơn vị", "2024-04-10"),
+        ("Sở Nội vụ", "2024-04-20"),
+    ]
 
 
 def test_an_assigned_agency_after_giao_leads() -> None:
-    task = tasks("Giao Sở Kế hoạch và Đầu tư chủ trì, phối hợp các cơ quan, đơn vị liên quan "
-                 "tham mưu bố trí vốn, hoàn thành trong tháng 9/2024.")[0]
+    task = tasks(
+        "Giao Sở Kế hoạch và Đầu tư chủ trì, phối hợp các cơ quan, đơn vị liên quan "
+        "tham mưu bố trí vốn, hoàn thành trong tháng 9/2024."
+    )[0]
     assert task["lead"] == "Sở Kế hoạch và Đầu tư"
     assert task["coordinating"] == ["các cơ quan, đơn vị liên quan"]
     assert task["deadline"] == "2024-09-30"
@@ -108,15 +120,20 @@ def test_passive_obligations_have_no_lead() -> None:
 def test_abbreviations_normalise_to_the_full_name() -> None:
     assert normalize_agency("Sở TT&TT") == normalize_agency("Sở Thông tin và Truyền thông")
     assert normalize_agency("Sở TTTT") == normalize_agency("Sở Thông tin & Truyền thông")
-    assert normalize_agency("Sở LĐTB&XH") == normalize_agency(
-        "Sở Lao động – Thương binh và Xã hội")
+    assert normalize_agency("Sở LĐTB&XH") == normalize_agency("Sở Lao động – Thương binh và Xã hội")
     assert normalize_agency("NHNN chi nhánh tỉnh") == normalize_agency(
-        "Ngân hàng Nhà nước chi nhánh tỉnh")
+        "Ngân hàng Nhà nước chi nhánh tỉnh"
+    )
 
 
-UNITS = [("S01", "Sở Thông tin và Truyền thông"), ("S02", "Sở Kế hoạch và Đầu tư"),
-         ("V01", "Văn phòng Ủy ban nhân dân tỉnh"), ("S03", "Sở Văn hóa, Thể thao và Du lịch"),
-         ("S04", "Sở Giáo dục và Đào tạo"), ("S05", "Sở Khoa học và Công nghệ")]
+UNITS = [
+    ("S01", "Sở Thông tin và Truyền thông"),
+    ("S02", "Sở Kế hoạch và Đầu tư"),
+    ("V01", "Văn phòng Ủy ban nhân dân tỉnh"),
+    ("S03", "Sở Văn hóa, Thể thao và Du lịch"),
+    ("S04", "Sở Giáo dục và Đào tạo"),
+    ("S05", "Sở Khoa học và Công nghệ"),
+]
 
 
 def test_names_link_to_unit_codes_without_diacritics_or_with_abbreviations() -> None:
@@ -134,4 +151,6 @@ def test_collective_names_expand_to_unit_kinds() -> None:
     assert expand_collective("UBND các xã, phường") == ["commune"]
     assert expand_collective("các sở, ban, ngành") == ["department"]
     assert expand_collective("các sở, ban, ngành; UBND các huyện, thị xã") == [
-        "department", "district"]
+        "department",
+        "district",
+    ]

@@ -44,7 +44,11 @@ def test_it_reads_docx_paragraphs_and_table_cells_in_order(tmp_path: Path) -> No
     path = tmp_path / "doc.docx"
     document.save(str(path))
     assert read_document(path).splitlines() == [
-        "Sở Tài chính:", "Sở Y tế", "Xây dựng kho dữ liệu y tế.", SENTENCE]
+        "Sở Tài chính:",
+        "Sở Y tế",
+        "Xây dựng kho dữ liệu y tế.",
+        SENTENCE,
+    ]
     assert extract_file(path)["tasks"][-1]["deadline"] == "2024-06-30"
 
 
@@ -68,7 +72,9 @@ def _minimal_pdf(text: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 

@@ -32,19 +32,34 @@ def check_schema(text: str) -> None:
         assert set(target) == TARGET_KEYS
 
 
-@pytest.mark.parametrize("text", [
-    "", "   \n\t  \n", "\x00\x01\x02\ufffd\ufeff", ":" * 50, "– \n+ \n1.\nI-\n",
-    "Sở Y tế:" * 300, "trên %" * 100, "trước ngày 99/99/9999 và tháng 13/2024",
-    "Triển khai " + "dữ liệu, " * 20000 + "hoàn thành trước ngày 30/6/2024.",
-    bytes(range(256)).decode("latin-1"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t  \n",
+        "\x00\x01\x02\ufffd\ufeff",
+        ":" * 50,
+        "– \n+ \n1.\nI-\n",
+        "Sở Y tế:" * 300,
+        "trên %" * 100,
+        "trước ngày 99/99/9999 và tháng 13/2024",
+        "Triển khai " + "dữ liệu, " * 20000 + "hoàn thành trước ngày 30/6/2024.",
+        bytes(range(256)).decode("latin-1"),
+    ],
+)
 def test_malformed_input_does_not_crash(text: str) -> None:
     check_schema(text)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("Sở Tài chính:–+•1.%/-;,() \nđẠẮếụ0123456789"
-                                             "trước ngày năm tháng quý đạt trên")), max_size=400))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("Sở Tài chính:–+•1.%/-;,() \nđẠẮếụ0123456789trước ngày năm tháng quý đạt trên")
+        ),
+        max_size=400,
+    )
+)
 def test_it_never_crashes_on_arbitrary_text(text: str) -> None:
     check_schema(text)
 

@@ -9,17 +9,20 @@ from chiso.plans.extraction import extract, extract_with_spans
 from chiso.plans.extraction.segment import is_heading, lines, sentences
 
 
-@pytest.mark.parametrize(("raw", "marker", "content"), [
-    ("1. Xây dựng kế hoạch.", "num", "Xây dựng kế hoạch."),
-    ("2.1. Mục tiêu cụ thể", "num", "Mục tiêu cụ thể"),
-    ("a) Rà soát dữ liệu.", "letter", "Rà soát dữ liệu."),
-    ("– Triển khai nền tảng.", "dash", "Triển khai nền tảng."),
-    ("+Kinh tế số chiếm 20% GRDP.", "dash", "Kinh tế số chiếm 20% GRDP."),
-    ("• Cập nhật thông tin.", "dash", "Cập nhật thông tin."),
-    ("II. NHIỆM VỤ", "roman", "NHIỆM VỤ"),
-    ("IV- TỔ CHỨC THỰC HIỆN", "roman", "TỔ CHỨC THỰC HIỆN"),
-    ("100% hồ sơ được số hóa.", "", "100% hồ sơ được số hóa."),
-])
+@pytest.mark.parametrize(
+    ("raw", "marker", "content"),
+    [
+        ("1. Xây dựng kế hoạch.", "num", "Xây dựng kế hoạch."),
+        ("2.1. Mục tiêu cụ thể", "num", "Mục tiêu cụ thể"),
+        ("a) Rà soát dữ liệu.", "letter", "Rà soát dữ liệu."),
+        ("– Triển khai nền tảng.", "dash", "Triển khai nền tảng."),
+        ("+Kinh tế số chiếm 20% GRDP.", "dash", "Kinh tế số chiếm 20% GRDP."),
+        ("• Cập nhật thông tin.", "dash", "Cập nhật thông tin."),
+        ("II. NHIỆM VỤ", "roman", "NHIỆM VỤ"),
+        ("IV- TỔ CHỨC THỰC HIỆN", "roman", "TỔ CHỨC THỰC HIỆN"),
+        ("100% hồ sơ được số hóa.", "", "100% hồ sơ được số hóa."),
+    ],
+)
 def test_it_strips_each_numbering_style(raw: str, marker: str, content: str) -> None:
     (line,) = lines(raw)
     assert (line.marker, line.text) == (marker, content)
@@ -30,7 +33,9 @@ def test_spans_point_back_into_the_text() -> None:
     (line,) = lines(text)
     parts = sentences(line)
     assert [text[s.start : s.end] for s in parts] == [
-        "Triển khai nền tảng số.", "Nâng cấp Cổng dịch vụ công."]
+        "Triển khai nền tảng số.",
+        "Nâng cấp Cổng dịch vụ công.",
+    ]
 
 
 def test_it_does_not_split_after_an_abbreviation_or_inside_brackets() -> None:
@@ -38,23 +43,28 @@ def test_it_does_not_split_after_an_abbreviation_or_inside_brackets() -> None:
     assert len(sentences(line)) == 1
 
 
-@pytest.mark.parametrize(("raw", "heading"), [
-    ("THÔNG TIN CHỈ ĐẠO ĐIỀU HÀNH", True),
-    ("Đẩy mạnh công tác tuyên truyền về chuyển đổi số", True),
-    ("1. Phát triển hạ tầng số", True),
-    ("- Về kinh tế số", True),
-    ("- 100% xã có Tổ công nghệ số", False),
-    ("Triển khai nền tảng số. Bảo đảm 80% hộ dùng cáp quang", False),
-    ("Triển khai nền tảng số.", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "heading"),
+    [
+        ("THÔNG TIN CHỈ ĐẠO ĐIỀU HÀNH", True),
+        ("Đẩy mạnh công tác tuyên truyền về chuyển đổi số", True),
+        ("1. Phát triển hạ tầng số", True),
+        ("- Về kinh tế số", True),
+        ("- 100% xã có Tổ công nghệ số", False),
+        ("Triển khai nền tảng số. Bảo đảm 80% hộ dùng cáp quang", False),
+        ("Triển khai nền tảng số.", False),
+    ],
+)
 def test_it_tells_headings_from_content(raw: str, heading: bool) -> None:
     (line,) = lines(raw)
     assert is_heading(line, sentences(line)) is heading
 
 
 def test_portal_boilerplate_is_dropped() -> None:
-    text = ("Thứ hai - 08/08/2022 16:24 1.774 0\n11/01/2022 | 03:56 | cms-view-count: 17\n"
-            "Tác giả: Nguyễn Văn A\nNguồn tin: Báo Nghệ An\n")
+    text = (
+        "Thứ hai - 08/08/2022 16:24 1.774 0\n11/01/2022 | 03:56 | cms-view-count: 17\n"
+        "Tác giả: Nguyễn Văn A\nNguồn tin: Báo Nghệ An\n"
+    )
     assert lines(text) == []
 
 
@@ -104,18 +114,24 @@ def test_objective_items_are_document_targets_dated_by_their_heading() -> None:
 
 def test_a_deadline_only_sentence_joins_the_task_before_it() -> None:
     (task,) = extract("- Xây dựng kho dữ liệu dùng chung. Hoàn thành trong tháng 10 năm 2024.")[
-        "tasks"]
+        "tasks"
+    ]
     assert task["text"].endswith("năm 2024.") and task["deadline"] == "2024-10-31"
 
 
 def test_a_deadline_is_not_carried_to_the_next_sentence() -> None:
     found = extract("Sở Y tế:\n– Rà soát dữ liệu, hoàn thành trước 30/9/2024. Cập nhật phần mềm.")[
-        "tasks"]
+        "tasks"
+    ]
     assert [t["deadline"] for t in found] == ["2024-09-30", None]
 
 
 def test_issuer_and_own_date_come_from_the_text() -> None:
-    result = extract("Chủ tịch UBND tỉnh vừa ban hành Kế hoạch số 12/KH-UBND ngày 03/02/2024 "
-                     "về chuyển đổi số tỉnh Quảng Trị.")
-    assert (result["issuer"], result["issued_date"]) == ("Chủ tịch UBND tỉnh Quảng Trị",
-                                                         "2024-02-03")
+    result = extract(
+        "Chủ tịch UBND tỉnh vừa ban hành Kế hoạch số 12/KH-UBND ngày 03/02/2024 "
+        "về chuyển đổi số tỉnh Quảng Trị."
+    )
+    assert (result["issuer"], result["issued_date"]) == (
+        "Chủ tịch UBND tỉnh Quảng Trị",
+        "2024-02-03",
+    )
