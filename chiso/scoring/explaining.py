@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chiso.collection.models import Assessment, Entry
+from chiso.collection.models import Assessment
 from chiso.scoring.engine import Explanation, explain, score_cohort
 from chiso.scoring.queries import ScoreLookupError
-from chiso.scoring.services import cohort_inputs
+from chiso.scoring.services import cohort_inputs, leaves_by_id, load_inputs
 from chiso.scoring.trees import tree_for
 
 
@@ -22,9 +22,8 @@ def explain_indicator(assessment: Assessment, code: str, stage: str = "final") -
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    entries: dict[int, list[Entry]] = {pk: [] for pk in cohort}
-    for entry in Entry.objects.filter(assessment__in=cohort).select_related("indicator"):
-        entries[entry.assessment_id].append(entry)
-    inputs = cohort_inputs([entries[pk] for pk in cohort], stage)
+    stored = load_inputs(cohort)
+    leaves = leaves_by_id(assessment.version)
+    inputs = cohort_inputs([stored[pk] for pk in cohort], leaves, stage)
     result = score_cohort(compiled, inputs)
     return explain(compiled, inputs, result, cohort.index(assessment.pk), code)

@@ -8,7 +8,7 @@ vectorised, well under a second even for a national cohort.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from chiso.scoring.engine import (
     CohortInputs,
     CohortResult,
     CompiledTree,
+    build_rule,
     rank_competition,
     score_cohort,
 )
@@ -53,39 +54,53 @@ def rescore(version: FrameworkVersion, period: Period) -> RescoreReport:
     Replaces the cohort's snapshots whole (idempotent: a re-run gives the same rows).
     """
     compiled = tree_for(version)
-    assessments = list(
-        Assessment.objects.filter(version=version, period=period).select_related("unit")
-    )
-    entries = _entries_by_assessment(assessments)
+    assessments = list(Assessment.objects.filter(version=version, period=period))
+    stored = load_inputs([a.pk for a in assessments])
+    leaves = leaves_by_id(version)
     groups = _peer_groups([a.unit_id for a in assessments])
     snapshots: list[ScoreSnapshot] = []
     for stage in Stage:
-        rows = [a for a in assessments if _has_stage(entries.get(a.pk, []), stage)]
+        rows = [a for a in assessments if _has_stage(stored[a.pk], stage)]
         if rows:
-            snapshots += _score_stage(compiled, rows, entries, stage, groups)
+            inputs = cohort_inputs([stored[a.pk] for a in rows], leaves, stage)
+            snapshots += _score_stage(compiled, rows, inputs, stage, groups)
     ScoreSnapshot.objects.filter(version=version, period=period).delete()
     ScoreSnapshot.objects.bulk_create(snapshots, batch_size=500)
     return RescoreReport(version.label, period.code, len(assessments), len(snapshots))
 
 
-def _entries_by_assessment(assessments: Sequence[Assessment]) -> dict[int, list[Entry]]:
-    out: dict[int, list[Entry]] = {a.pk: [] for a in assessments}
-    rows = Entry.objects.filter(assessment__in=[a.pk for a in assessments]).select_related(
-        "indicator"
+@dataclass(frozen=True, slots=True)
+class StoredInputs:
+    """One entry's inputs as stored, without building a model instance (cohorts are big)."""
+
+    indicator_id: int
+    self_inputs: dict[str, Any] | None
+    appraisal_inputs: dict[str, Any] | None
+    final_inputs: dict[str, Any] | None
+
+
+def load_inputs(assessment_ids: Sequence[int]) -> dict[int, list[StoredInputs]]:
+    out: dict[int, list[StoredInputs]] = {pk: [] for pk in assessment_ids}
+    rows = Entry.objects.filter(assessment__in=assessment_ids).values_list(
+        "assessment_id", "indicator_id", "self_inputs", "appraisal_inputs", "final_inputs"
     )
-    for entry in rows.iterator(chunk_size=5000):
-        out[entry.assessment_id].append(entry)
+    for assessment_id, *fields in rows.iterator(chunk_size=5000):
+        out[assessment_id].append(StoredInputs(*fields))
     return out
 
 
-def _has_stage(entries: Iterable[Entry], stage: Stage) -> bool:
+def leaves_by_id(version: FrameworkVersion) -> dict[int, Indicator]:
+    return {i.pk: i for i in version.indicators.filter(is_leaf=True)}
+
+
+def _has_stage(entries: Iterable[StoredInputs], stage: Stage) -> bool:
     """Self and final always exist; appraisal only once a reviewer appraised something."""
     if stage != Stage.APPRAISAL:
         return True
     return any(e.appraisal_inputs is not None for e in entries)
 
 
-def stage_inputs(entry: Entry, stage: str) -> dict[str, Any]:
+def stage_inputs(entry: StoredInputs | Entry, stage: str) -> dict[str, Any]:
     """The inputs that count at `stage`: final falls back to appraisal, appraisal to self."""
     chosen: dict[str, Any] | None = entry.self_inputs or {}
     if stage in (Stage.FINAL, Stage.APPRAISAL) and entry.appraisal_inputs is not None:
@@ -98,11 +113,10 @@ def stage_inputs(entry: Entry, stage: str) -> dict[str, Any]:
 def _score_stage(
     compiled: CompiledTree,
     assessments: Sequence[Assessment],
-    entries: dict[int, list[Entry]],
+    inputs: CohortInputs,
     stage: str,
     groups: dict[str, set[int]],
 ) -> list[ScoreSnapshot]:
-    inputs = cohort_inputs([entries[a.pk] for a in assessments], stage)
     result = score_cohort(compiled, inputs)
     ranks = _rank_all(result, [a.unit_id for a in assessments], groups)
     return [
@@ -111,19 +125,34 @@ def _score_stage(
     ]
 
 
-def cohort_inputs(rows: Sequence[Sequence[Entry]], stage: str) -> CohortInputs:
-    """Build the engine's columns from stored entries: one float column per leaf input."""
+def cohort_inputs(
+    rows: Sequence[Sequence[StoredInputs]], leaves: Mapping[int, Indicator], stage: str
+) -> CohortInputs:
+    """Build the engine's columns from stored entries: one float column per leaf input.
+
+    Inputs a leaf's rule does not declare (left over from an earlier rule) are skipped, so
+    one stale field never stops a cohort from being scored.
+    """
     columns: dict[tuple[str, str], np.ndarray] = {}
     n = len(rows)
     for i, row_entries in enumerate(rows):
         for entry in row_entries:
-            indicator = entry.indicator
+            indicator = leaves.get(entry.indicator_id)
+            if indicator is None or not indicator.rule_kind:
+                continue
             for name, raw in stage_inputs(entry, stage).items():
                 key = (indicator.code, name)
                 if key not in columns:
+                    if name not in _input_names(indicator):
+                        continue
                     columns[key] = np.full(n, np.nan)
                 columns[key][i] = input_number(indicator, raw)
     return CohortInputs(n_rows=n, columns=columns)
+
+
+def _input_names(indicator: Indicator) -> set[str]:
+    rule = build_rule(indicator.rule_kind, indicator.rule_params or {}, indicator.max_points)
+    return {spec.name for spec in rule.inputs}
 
 
 def input_number(indicator: Indicator, raw: Any) -> float:
