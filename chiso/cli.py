@@ -16,6 +16,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "score": ("score", "in bảng điểm, xếp hạng (table/json/csv)"),
     "rescore": ("rescore", "tính lại điểm và xếp hạng"),
     "explain": ("explain", "giải thích điểm một chỉ tiêu của một đơn vị"),
+    "gaps": ("gaps", "điểm còn có thể giành của một đơn vị, ai phụ trách"),
+    "history": ("history", "kết quả qua các năm (gộp từ đơn vị tiền thân khi sáp nhập)"),
     "extract": ("extract", "trích xuất nhiệm vụ, chỉ tiêu từ văn bản (.txt/.docx/.pdf)"),
     "manage": ("", "chạy một lệnh quản trị Django bất kỳ (chiso manage <lệnh> …)"),
 }

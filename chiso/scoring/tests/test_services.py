@@ -215,3 +215,41 @@ def test_the_dti_2022_top_five_reproduce_their_published_totals_and_ranks(
 
 def test_load_version_helper_is_importable() -> None:
     assert callable(load_version)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gaps_list_lost_points_largest_first_with_their_owner(version: FrameworkVersion) -> None:
+    (a,) = open_assessments(version, ensure_period("2025"), _communes(1), "test")
+    _fill(a, 40, 100, 0, 50.0)  # 1.1 loses 20, 1.2 loses 20, 2.1 loses 0
+    apply_changes(a, [EntryChange("1.2", owner="Chị Lan, Văn phòng")], "test")
+    rows = queries.gaps(a)
+    assert [(r.code, r.lost) for r in rows] == [("1.1", 20.0), ("1.2", 20.0)]
+    assert rows[1].owner == "Chị Lan, Văn phòng"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_history_before_a_merger_is_the_weighted_mean_of_the_predecessors(
+    version: FrameworkVersion,
+) -> None:
+    from chiso.org.models import Lineage
+
+    old = _communes(2)
+    merged = Unit.objects.create(
+        code="t.xa-moi", kind="commune", name="Xã Mới", valid_from=dt.date(2025, 7, 1)
+    )
+    for unit in old:
+        Unit.objects.filter(pk=unit.pk).update(valid_to=dt.date(2025, 6, 30))
+        Lineage.objects.create(
+            predecessor=unit, successor=merged, kind="merged_into", date=dt.date(2025, 7, 1)
+        )
+    a, b = open_assessments(version, ensure_period("2024"), old, "test")
+    _fill(a, 80, 100, 1, 50.0)  # 100 points → 1.0
+    _fill(b, 40, 100, 0, 25.0)  # 40 points → 0.4
+    (c,) = open_assessments(version, ensure_period("2025"), [merged], "test")
+    _fill(c, 60, 100, 1, 10.0)
+    points = queries.history(merged, "test-commune")
+    assert [p.period for p in points] == ["2024", "2025"]
+    assert points[0].aggregated and points[0].index == pytest.approx(0.7)
+    assert points[0].mains["1"] == pytest.approx((60 / 60 + 20 / 60) / 2)
+    # alone in its cohort, the unit is its own best on 2.1: 30 + 20 + 40
+    assert not points[1].aggregated and points[1].index == pytest.approx(0.9)

@@ -40,7 +40,17 @@ class Command(BaseCommand):
         self._text(data)
 
     def _text(self, data: dict[str, Any]) -> None:
-        for key, value in data.items():
-            if isinstance(value, float):
-                value = vn_number(value, 4)
-            self.stdout.write(f"  {key}: {value}")
+        self.stdout.write(f"  {data['code']} {data['name']}")
+        for item in data.get("inputs", []):
+            value = item["value"]
+            shown = "(chưa nhập)" if value is None else vn_number(value, 4).rstrip("0").rstrip(",")
+            self.stdout.write(f"    {item['label_vi']}: {shown}")
+        if data.get("description_vi"):
+            self.stdout.write(f"    Cách tính: {data['description_vi']}")
+        for message in data.get("messages_vi", []):
+            self.stdout.write(f"    ⚠ {message}")
+        for child in data.get("children", []):
+            self.stdout.write(f"    {child['code']}: {vn_number(child['points'])} điểm")
+        self.stdout.write(
+            f"  → {vn_number(data['points'])} / {vn_number(data['max_points'], 0)} điểm"
+        )
