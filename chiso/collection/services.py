@@ -7,9 +7,11 @@ writes an audit row, and queues a re-score of the cohort for after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,13 +19,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chiso.accounts.services import Actor, record
-from chiso.collection.choices import EntryStatus, Stage
+from chiso.collection.choices import AssessmentStatus, EntryStatus, Stage
 from chiso.collection.models import Assessment, Entry, Period
 from chiso.frameworks.models import FrameworkVersion, Indicator
 from chiso.lib import events
 from chiso.lib.periods import parse_period
+from chiso.org.choices import UnitKind
 from chiso.org.models import Unit
-from chiso.scoring.engine import RULES
+from chiso.scoring.engine import RULES, InputSpec
 
 
 class CollectionError(ValueError):
@@ -49,8 +52,14 @@ def ensure_period(code: str) -> Period:
 
 def leaves_for(version: FrameworkVersion, unit: Unit) -> list[Indicator]:
     """The scored leaves of `version` that apply to the unit's kind."""
-    leaves = version.indicators.filter(is_leaf=True).exclude(rule_kind="")
-    return [i for i in leaves if not i.applies_to or unit.kind in i.applies_to]
+    return leaves_by_kind(version)[unit.kind]
+
+
+def leaves_by_kind(version: FrameworkVersion) -> dict[str, list[Indicator]]:
+    """{unit kind: the scored leaves that apply to it}, from one query."""
+    leaves = list(version.indicators.filter(is_leaf=True).exclude(rule_kind=""))
+    kinds = [k for k, _label in UnitKind.choices]
+    return {k: [i for i in leaves if not i.applies_to or k in i.applies_to] for k in kinds}
 
 
 @transaction.atomic
@@ -59,13 +68,14 @@ def open_assessments(
 ) -> list[Assessment]:
     """Create (or keep) one assessment per unit, each with an empty entry per applicable leaf."""
     out = []
+    leaves = leaves_by_kind(version)
     for unit in units:
         assessment, created = Assessment.objects.get_or_create(
             unit=unit, version=version, period=period
         )
         if created:
             Entry.objects.bulk_create(
-                [Entry(assessment=assessment, indicator=i) for i in leaves_for(version, unit)]
+                [Entry(assessment=assessment, indicator=i) for i in leaves[unit.kind]]
             )
             record(actor, "assessment.open", assessment)
         out.append(assessment)
@@ -126,6 +136,80 @@ def apply_changes(
             events.ASSESSMENT_CHANGED, version_id=locked.version_id, period_id=locked.period_id
         )
     return len(changed)
+
+
+Batch = Mapping[Unit, Mapping[Any, Mapping[str, Mapping[str, Any]]]]
+
+
+@transaction.atomic
+def import_assessments(
+    version: FrameworkVersion,
+    period: Period,
+    batch: Batch,
+    actor: Actor,
+    *,
+    status: str = AssessmentStatus.DRAFT,
+) -> list[Assessment]:
+    """Create many units' assessments with their inputs at once ({unit: {stage: {code: inputs}}}).
+
+    For loading whole periods (past years' data, the demo): every value is validated as in
+    `apply_changes`, all or nothing; rows are inserted in bulk with one audit row per
+    assessment. Raises CollectionError when a unit already has an assessment for this
+    version and period (use `apply_changes` to edit it) or when any value is invalid.
+    """
+    taken = Assessment.objects.filter(version=version, period=period, unit__in=list(batch))
+    if taken.exists():
+        names = ", ".join(sorted(a.unit.code for a in taken.select_related("unit")[:5]))
+        raise CollectionError([_("Đã có bản đánh giá cho: %(u)s") % {"u": names}])
+    leaves = leaves_by_kind(version)
+    problems = [p for unit, stages in batch.items() for p in _check_batch(unit, stages, leaves)]
+    if problems:
+        raise CollectionError(problems[:50])
+    created = Assessment.objects.bulk_create(
+        [Assessment(unit=u, version=version, period=period, status=status) for u in batch]
+    )
+    Entry.objects.bulk_create(
+        [e for a in created for e in _new_entries(a, batch[a.unit], leaves[a.unit.kind])],
+        batch_size=2000,
+    )
+    for assessment in created:
+        record(actor, "assessment.import", assessment, new={"status": status})
+    events.publish_on_commit(events.ASSESSMENT_CHANGED, version_id=version.pk, period_id=period.pk)
+    return created
+
+
+def _check_batch(
+    unit: Unit,
+    stages: Mapping[Any, Mapping[str, Mapping[str, Any]]],
+    leaves: dict[str, list[Indicator]],
+) -> list[str]:
+    by_code = {i.code: i for i in leaves[unit.kind]}
+    out = []
+    for stage, values in stages.items():
+        if stage not in _STAGE_FIELD:
+            out.append(_("giai đoạn '%(s)s' không hợp lệ") % {"s": stage})
+        for code, inputs in values.items():
+            indicator = by_code.get(code)
+            if indicator is None:
+                out.append(f"{unit.code}: " + _("không có chỉ tiêu %(c)s") % {"c": code})
+            else:
+                out += [f"{unit.code}: {m}" for m in validate_inputs(indicator, inputs)]
+    return out
+
+
+def _new_entries(
+    assessment: Assessment,
+    stages: Mapping[Any, Mapping[str, Mapping[str, Any]]],
+    leaves: list[Indicator],
+) -> list[Entry]:
+    entries = []
+    for indicator in leaves:
+        entry = Entry(assessment=assessment, indicator=indicator)
+        for stage, values in stages.items():
+            if indicator.code in values:
+                setattr(entry, _STAGE_FIELD[stage], dict(values[indicator.code]))
+        entries.append(entry)
+    return entries
 
 
 @transaction.atomic
@@ -198,14 +282,19 @@ def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str
     return [prefix + m for m in validate_inputs(entry.indicator, change.inputs)]
 
 
+@lru_cache(maxsize=4096)
+def _input_specs(kind: str, params_json: str, max_points: float) -> dict[str, InputSpec]:
+    """The inputs a rule declares; cached because bulk imports validate thousands of values."""
+    rule = RULES[kind].from_params(json.loads(params_json), max_points)
+    return {spec.name: spec for spec in rule.inputs}
+
+
 def validate_inputs(indicator: Indicator, inputs: Mapping[str, Any]) -> list[str]:
     """Messages for every input of `inputs` that the leaf's rule cannot accept."""
-    rule = RULES.get(indicator.rule_kind)
-    if rule is None:
+    if indicator.rule_kind not in RULES:
         return [_("chỉ tiêu %(code)s không được chấm điểm") % {"code": indicator.code}]
-    specs = {
-        s.name: s for s in rule.from_params(indicator.rule_params, indicator.max_points).inputs
-    }
+    params = json.dumps(indicator.rule_params or {}, sort_keys=True)
+    specs = _input_specs(indicator.rule_kind, params, indicator.max_points)
     out = []
     for name, value in inputs.items():
         spec = specs.get(name)

@@ -16,10 +16,16 @@ from django.db import transaction
 
 from chiso.collection.choices import AssessmentStatus, Stage
 from chiso.collection.models import Assessment, Period
-from chiso.collection.services import bulk_load_inputs, ensure_period, leaves_for, open_assessments
+from chiso.collection.services import (
+    bulk_load_inputs,
+    ensure_period,
+    import_assessments,
+    leaves_by_kind,
+    open_assessments,
+)
 from chiso.collection.sheets import import_sheet
 from chiso.demo.generator import capability, inputs_for, rng_for
-from chiso.frameworks.models import Framework, FrameworkVersion
+from chiso.frameworks.models import Framework, FrameworkVersion, Indicator
 from chiso.frameworks.services import load_builtin_frameworks
 from chiso.org.choices import UnitKind
 from chiso.org.loaders import load_current_divisions, load_historic_divisions, load_organisations
@@ -132,22 +138,26 @@ def _nghe_an() -> str:
 
 @transaction.atomic
 def _assess(version: FrameworkVersion, period: Period, units: list[Unit]) -> int:
-    assessments = open_assessments(version, period, units, ACTOR)
+    """Illustrative assessments for the units that have none yet (re-runs keep what exists)."""
+    done = set(
+        Assessment.objects.filter(version=version, period=period).values_list("unit_id", flat=True)
+    )
+    todo = [u for u in units if u.pk not in done]
     year = period.start.year
-    batch: dict[Assessment, dict[str, dict[str, dict[str, Any]]]] = {}
-    for assessment in assessments:
-        batch[assessment] = _unit_inputs(version, assessment.unit, year)
-    bulk_load_inputs(batch, ACTOR, status=None)
-    for assessment in assessments:
-        status = _status_for(assessment.unit.code, year)
-        Assessment.objects.filter(pk=assessment.pk).update(status=status)
-    return len(assessments)
+    leaves = leaves_by_kind(version)
+    for status in _STATUSES:
+        chosen = [u for u in todo if _status_for(u.code, year) == status]
+        batch = {u: _unit_inputs(version, u, year, leaves[u.kind]) for u in chosen}
+        if batch:
+            import_assessments(version, period, batch, ACTOR, status=status)
+    return len(units)
 
 
-def _unit_inputs(version: FrameworkVersion, unit: Unit, year: int) -> dict[str, Any]:
+def _unit_inputs(
+    version: FrameworkVersion, unit: Unit, year: int, leaves: list[Indicator]
+) -> dict[str, Any]:
     level = capability(unit.code, year)
     rng = rng_for(unit.code, year, version.framework.code)
-    leaves = leaves_for(version, unit)
     own = {leaf.code: inputs_for(leaf, level, rng) for leaf in leaves}
     stages: dict[str, Any] = {Stage.SELF: own}
     if year < 2025 or rng.random() < 0.5:
@@ -160,18 +170,22 @@ def _unit_inputs(version: FrameworkVersion, unit: Unit, year: int) -> dict[str, 
     return stages
 
 
+_OPEN_STATES = [
+    AssessmentStatus.DRAFT,
+    AssessmentStatus.SUBMITTED,
+    AssessmentStatus.SIGNED,
+    AssessmentStatus.REVIEWED,
+    AssessmentStatus.APPROVED,
+]
+_STATUSES = [*_OPEN_STATES, AssessmentStatus.LOCKED]
+
+
 def _status_for(code: str, year: int) -> str:
+    """Past years are closed; the current year's units are spread along the workflow."""
     if year < 2025:
         return AssessmentStatus.LOCKED
     draw = rng_for(code, "status").random()
-    states = [
-        AssessmentStatus.DRAFT,
-        AssessmentStatus.SUBMITTED,
-        AssessmentStatus.SIGNED,
-        AssessmentStatus.REVIEWED,
-        AssessmentStatus.APPROVED,
-    ]
-    return states[min(len(states) - 1, int(draw * len(states)))]
+    return _OPEN_STATES[min(len(_OPEN_STATES) - 1, int(draw * len(_OPEN_STATES)))]
 
 
 def _can_giuoc() -> str:
