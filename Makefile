@@ -33,9 +33,11 @@ lint: $(STAMP)
 	CHISO_INSECURE_DEV=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)
+	bash scripts/ensure-chromium.sh
 	CHISO_INSECURE_DEV=1 $(BIN)/pytest
 
 test-postgres: $(STAMP)
+	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-postgres.sh
 	CHISO_INSECURE_DEV=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest
 

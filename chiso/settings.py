@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "chiso.lib",
     "chiso.accounts",
     "chiso.org",
@@ -92,7 +93,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into a clear 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: lock a user name from one address after repeated failures, for a while.
+AXES_FAILURE_LIMIT = env_int("CHISO_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("CHISO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "chiso.urls"
 WSGI_APPLICATION = "chiso.wsgi.application"
@@ -176,7 +190,10 @@ EMAIL_HOST_PASSWORD = env_str("CHISO_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CHISO_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CHISO_FROM_EMAIL", "chiso@localhost")
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
-from chiso.accounts.models import AuditEvent
+from chiso.accounts.models import AuditEvent, Membership
 
 Actor = AbstractBaseUser | AnonymousUser | str | None
 
@@ -34,3 +34,25 @@ def record(
         new=new,
         reason=reason,
     )
+
+
+def create_user(
+    username: str, password: str, actor: Actor, *, email: str = "", full_name: str = ""
+) -> User:
+    """A new user (or the existing one, password reset); one audit row."""
+    user, created = User.objects.get_or_create(username=username)
+    user.email = email or user.email
+    first, _sep, last = full_name.rpartition(" ")
+    user.first_name, user.last_name = first, last
+    user.set_password(password)
+    user.save()
+    record(actor, "user.create" if created else "user.reset", user, new={"username": username})
+    return user
+
+
+def add_member(user: User, unit: Any, role: str, actor: Actor) -> Membership:
+    """Give `user` `role` in `unit` (idempotent); one audit row when it is new."""
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if created:
+        record(actor, "membership.add", membership, new={"unit": unit.code, "role": role})
+    return membership

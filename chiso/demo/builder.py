@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from chiso.accounts.choices import Role
+from chiso.accounts.services import add_member, create_user
 from chiso.collection.choices import AssessmentStatus, Stage
 from chiso.collection.models import Assessment, Period
 from chiso.collection.services import (
@@ -49,7 +50,20 @@ DTI_2022_MAINS = {
     "hoat_dong_kinh_te_so": "8",
     "hoat_dong_xa_hoi_so": "9",
 }
-DEMO_USERS = {"admin": "chiso-demo-2025"}
+DEMO_PASSWORD = "chiso-demo-2025"
+# username → (full name, [(unit code, role)]): one person per role of ARCHITECTURE.md.
+DEMO_PEOPLE: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "admin": ("Quản trị hệ thống", []),
+    "quantri": ("Nguyễn Văn Quản", [("nghe-an", Role.ADMIN)]),
+    "lanhdao": ("Trần Thị Lãnh", [("nghe-an", Role.LEADER)]),
+    "kiemtra": ("Lê Văn Kiểm", [("nghe-an", Role.AUDITOR)]),
+    "vanphong": ("Phạm Thị Xác", [("nghe-an.van-phong-ubnd-tinh", Role.VERIFIER)]),
+    "taichinh": ("Hoàng Văn Tài", [("nghe-an.so-tai-chinh", Role.REPORTER)]),
+    "taichinh.gd": ("Đặng Thị Giám", [("nghe-an.so-tai-chinh", Role.HEAD)]),
+    "nghiloc": ("Võ Văn Lộc", [("nghe-an.xa-nghi-loc", Role.REPORTER)]),
+    "nghiloc.ct": ("Bùi Thị Chủ", [("nghe-an.xa-nghi-loc", Role.HEAD)]),
+    "cangiuoc": ("Ngô Văn Giuộc", [("tay-ninh.xa-can-giuoc", Role.REPORTER)]),
+}
 
 
 @dataclass
@@ -198,10 +212,14 @@ def _can_giuoc() -> str:
 
 
 def _users() -> str:
-    user_model = get_user_model()
-    for username, password in DEMO_USERS.items():
-        user, _created = user_model.objects.get_or_create(username=username)
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-    return "Tài khoản: " + ", ".join(f"{u} / {p}" for u, p in DEMO_USERS.items())
+    """Demo people, one per role, all with the same password (printed by `chiso demo`)."""
+    for username, (full_name, memberships) in DEMO_PEOPLE.items():
+        user = create_user(
+            username, DEMO_PASSWORD, ACTOR, full_name=full_name, email=f"{username}@demo.chiso.vn"
+        )
+        if username == "admin":
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        for unit_code, role in memberships:
+            add_member(user, Unit.objects.get(code=unit_code), role, ACTOR)
+    return "Tài khoản: " + ", ".join(DEMO_PEOPLE) + f" (mật khẩu {DEMO_PASSWORD})"

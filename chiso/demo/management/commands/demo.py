@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from chiso.demo.builder import DEMO_USERS, build
+from chiso.demo.builder import DEMO_PASSWORD, DEMO_PEOPLE, build
 
 
 class Command(BaseCommand):
@@ -25,7 +25,9 @@ class Command(BaseCommand):
         build(progress=lambda text: self.stdout.write(f"• {text}"))
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nchiso đã sẵn sàng: {url}"))
-        for username, password in DEMO_USERS.items():
-            self.stdout.write(f"  đăng nhập: {username} / {password}  ({url}admin/)")
+        self.stdout.write(f"  Đăng nhập tại {url}accounts/login/ — mật khẩu: {DEMO_PASSWORD}")
+        for username, (name, roles) in DEMO_PEOPLE.items():
+            what = ", ".join(f"{role} @ {unit}" for unit, role in roles) or "quản trị hệ thống"
+            self.stdout.write(f"    {username:<12} {name} ({what})")
         if opts["serve"]:
             call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
