@@ -13,6 +13,7 @@ class AssessmentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Đã gửi")
     SIGNED = "signed", _("Lãnh đạo đã ký")
     VERIFIED = "verified", _("Đã xác minh")
+    RETURNED = "returned", _("Bị trả lại")
     REVIEWED = "reviewed", _("Đã thẩm định")
     APPROVED = "approved", _("Đã phê duyệt")
     LOCKED = "locked", _("Đã khoá")
@@ -33,3 +34,17 @@ class EntryStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Đang thực hiện")
     NEEDS_EVIDENCE = "needs_evidence", _("Cần bổ sung minh chứng")
     DONE = "done", _("Hoàn thành")
+
+
+class Review(models.TextChoices):
+    """The province's decision on one indicator."""
+
+    PENDING = "pending", _("Chờ thẩm định")
+    ACCEPTED = "accepted", _("Chấp nhận")
+    CORRECTED = "corrected", _("Điều chỉnh")
+    RETURNED = "returned", _("Trả lại")
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", _("Tệp đính kèm")
+    DOCUMENT = "document", _("Văn bản (số hiệu, ngày, người ký, trích yếu)")

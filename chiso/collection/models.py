@@ -7,7 +7,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from chiso.collection.choices import AssessmentStatus, EntryStatus, PeriodKind
+from chiso.collection.choices import (
+    AssessmentStatus,
+    EntryStatus,
+    EvidenceKind,
+    PeriodKind,
+    Review,
+)
 
 
 class Period(models.Model):
@@ -53,6 +59,9 @@ class Assessment(models.Model):
         default=AssessmentStatus.DRAFT,
     )
     revision = models.PositiveIntegerField(default=0)  # optimistic locking
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +101,11 @@ class Entry(models.Model):
     owner = models.CharField(_("phụ trách"), max_length=255, blank=True)
     due = models.DateField(_("hạn xử lý"), null=True, blank=True)
     note = models.TextField(_("minh chứng / ghi chú"), blank=True)
+    review = models.CharField(
+        _("thẩm định"), max_length=16, choices=Review.choices, default=Review.PENDING
+    )
+    review_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
+    verified_at = models.DateTimeField(_("đơn vị xác minh xác nhận lúc"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -104,3 +118,38 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.indicator.code}"
+
+
+class Evidence(models.Model):
+    """A file or a document reference that backs one or more indicators, reusable across
+    periods. Files live under MEDIA_ROOT/evidence (outside the web root) and are served only
+    through a permission-checked view."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(_("loại"), max_length=16, choices=EvidenceKind.choices)
+    title = models.CharField(_("tên"), max_length=255, blank=True)
+    file = models.FileField(_("tệp"), upload_to="evidence/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    number = models.CharField(_("số hiệu"), max_length=80, blank=True)  # 586/KH-UBND
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=120, blank=True)
+    summary = models.TextField(_("trích yếu"), blank=True)
+    is_public = models.BooleanField(_("công khai"), default=False)
+    entries = models.ManyToManyField(Entry, related_name="evidence", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+
+    def __str__(self) -> str:
+        if self.kind == EvidenceKind.DOCUMENT:
+            return f"{self.number} {self.summary[:60]}".strip()
+        return self.title or self.original_name

@@ -38,7 +38,13 @@ class CollectionError(ValueError):
 
 
 class ConflictError(CollectionError):
-    """Someone else saved the assessment since this user loaded it (optimistic locking)."""
+    """Someone else saved the assessment since this user loaded it (optimistic locking).
+
+    `current` maps each indicator code the user tried to save to the inputs stored now, and
+    `revision` is the assessment's current revision (to retry against)."""
+
+    current: dict[str, Any]
+    revision: int
 
 
 def ensure_period(code: str) -> Period:
@@ -121,14 +127,14 @@ def apply_changes(
     """
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if expected_revision is not None and locked.revision != expected_revision:
-        raise ConflictError([_("Bản đánh giá đã được người khác cập nhật; hãy tải lại trang.")])
+        raise _conflict(locked, changes)
     entries = {
         e.indicator.code: e for e in locked.entries.select_related("indicator").select_for_update()
     }
     problems = [p for c in changes for p in _check_change(c, entries)]
     if problems:
         raise CollectionError(problems)
-    changed = [e for c in changes if (e := _apply(entries[c.code], c, actor)) is not None]
+    changed = [e for c in changes if (e := _apply(entries[c.code], c, actor, reason)) is not None]
     if changed:
         Assessment.objects.filter(pk=locked.pk).update(revision=locked.revision + 1)
         assessment.revision = locked.revision + 1
@@ -266,6 +272,41 @@ def _entries_of(batch: Mapping[Assessment, Any]) -> dict[int, dict[str, Entry]]:
     return out
 
 
+def _conflict(assessment: Assessment, changes: Sequence[EntryChange]) -> ConflictError:
+    """Name, for every value the user tried to save, what is stored now and what they typed."""
+    stored = {
+        e.indicator.code: e
+        for e in assessment.entries.select_related("indicator").filter(
+            indicator__code__in=[c.code for c in changes]
+        )
+    }
+    lines = [
+        _(
+            "Bản đánh giá đã được người khác cập nhật trong lúc bạn nhập. Không có gì bị ghi đè;"
+            " hãy xem hai giá trị và nhập lại:"
+        )
+    ]
+    current: dict[str, Any] = {}
+    for change in changes:
+        entry = stored.get(change.code)
+        theirs = getattr(entry, _STAGE_FIELD.get(change.stage, "self_inputs")) if entry else None
+        current[change.code] = theirs
+        lines.append(
+            _("%(c)s — đang lưu: %(t)s; bạn nhập: %(y)s")
+            % {"c": change.code, "t": _show(theirs), "y": _show(change.inputs)}
+        )
+    error = ConflictError(lines)
+    error.current = current
+    error.revision = assessment.revision
+    return error
+
+
+def _show(inputs: Any) -> str:
+    if not inputs:
+        return _("(trống)")
+    return ", ".join(f"{k} = {v}" for k, v in dict(inputs).items())
+
+
 def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str]:
     prefix = f"{change.where}: " if change.where else ""
     entry = entries.get(change.code)
@@ -349,7 +390,7 @@ def _check_value(indicator: Indicator, kind: str, label: str, value: Any) -> str
     return None
 
 
-def _apply(entry: Entry, change: EntryChange, actor: Actor) -> Entry | None:
+def _apply(entry: Entry, change: EntryChange, actor: Actor, reason: str = "") -> Entry | None:
     old = _snapshot(entry)
     if change.inputs is not None:
         setattr(entry, _STAGE_FIELD[change.stage], change.inputs)
@@ -362,7 +403,14 @@ def _apply(entry: Entry, change: EntryChange, actor: Actor) -> Entry | None:
         return None
     entry.updated_by = actor if isinstance(actor, AbstractBaseUser) else None  # type: ignore[assignment]
     entry.save()
-    record(actor, "entry.update", entry, old=_diff(old, new, old), new=_diff(old, new, new))
+    record(
+        actor,
+        "entry.update",
+        entry,
+        old=_diff(old, new, old),
+        new=_diff(old, new, new),
+        reason=reason,
+    )
     return entry
 
 
