@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "chiso.scoring",
     "chiso.plans",
     "chiso.dashboards",
+    "chiso.exports",
+    "chiso.api",
     "chiso.demo",
 ]
 

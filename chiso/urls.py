@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from chiso.api.api import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("assessments/", include("chiso.collection.urls")),
+    path("exports/", include("chiso.exports.urls")),
+    path("plans/", include("chiso.plans.urls")),
+    path("api/", api.urls),
     path("", include("chiso.dashboards.urls")),
 ]
