@@ -76,7 +76,7 @@ class DemoReport:
 
 def build(progress: Callable[[str], None] = print) -> DemoReport:
     report = DemoReport()
-    for step in (_units, _frameworks, _dti_2022, _nghe_an, _can_giuoc, _users):
+    for step in (_units, _frameworks, _dti_2022, _nghe_an, _can_giuoc, _users, _plans):
         text = step()
         report.say(text)
         progress(text)
@@ -223,3 +223,9 @@ def _users() -> str:
         for unit_code, role in memberships:
             add_member(user, Unit.objects.get(code=unit_code), role, ACTOR)
     return "Tài khoản: " + ", ".join(DEMO_PEOPLE) + f" (mật khẩu {DEMO_PASSWORD})"
+
+
+def _plans() -> str:
+    from chiso.plans.demo import load_demo
+
+    return load_demo(ACTOR)

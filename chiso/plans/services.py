@@ -1,0 +1,313 @@
+"""Writes of the plans app. Each is one transaction with one audit row and takes the actor.
+
+Permission checks for users happen here too (not only in views), so the web, the API and the
+CLI refuse the same things: they raise PermissionDenied, which views turn into a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chiso.accounts.access import User as AccessUser
+from chiso.accounts.services import Actor, record
+from chiso.org.models import Unit
+from chiso.plans import access
+from chiso.plans.choices import Comparator, OccurrenceStatus, Pillar, Recurrence, Scope
+from chiso.plans.evidence import check_upload
+from chiso.plans.leads import resolve_leads
+from chiso.plans.models import (
+    Document,
+    Measurement,
+    Objective,
+    Occurrence,
+    ProgressUpdate,
+    Target,
+    Task,
+)
+from chiso.plans.schedule import due_dates
+
+# Recurring tasks without an end get their occurrences this far ahead; `chiso remind` extends.
+HORIZON_DAYS = 366
+
+
+@dataclass
+class TargetSpec:
+    metric: str
+    comparator: Comparator
+    value: float
+    deadline: dt.date
+    unit: str = ""
+    scope: Scope = Scope.ANY
+    illustrative: bool = False
+
+
+@dataclass
+class TaskSpec:
+    text: str
+    lead_text: str = ""
+    coordinating_text: list[str] = field(default_factory=list)
+    deliverable: str = ""
+    recurrence: Recurrence = Recurrence.NONE
+    deadline: dt.date | None = None
+    starts_on: dt.date | None = None
+    quota: int | None = None
+    quota_unit: str = ""
+    expand_collective: bool = True
+
+
+@dataclass
+class DocumentRef:
+    """A document cited as evidence: số hiệu, ngày, người ký, trích yếu."""
+
+    number: str = ""
+    date: dt.date | None = None
+    signer: str = ""
+    summary: str = ""
+
+
+@transaction.atomic
+def create_document(
+    acting_user: Actor,
+    *,
+    province: Unit,
+    kind: str,
+    title: str,
+    issuer: str,
+    number: str = "",
+    issued_on: dt.date | None = None,
+    text: str = "",
+    source_url: str = "",
+    related: Sequence[Document] = (),
+) -> Document:
+    document = Document.objects.create(
+        province=province,
+        kind=kind,
+        number=number,
+        issued_on=issued_on,
+        issuer=issuer,
+        title=title,
+        text=text,
+        source_url=source_url,
+    )
+    document.related.set(related)
+    record(acting_user, "plans.create_document", document, new={"number": number})
+    return document
+
+
+@transaction.atomic
+def add_objective(
+    acting_user: Actor,
+    document: Document,
+    *,
+    pillar: Pillar,
+    text: str,
+    targets: Sequence[TargetSpec],
+    illustrative: bool = False,
+) -> Objective:
+    """An objective and its targets (one per level when the statement sets several)."""
+    position = document.objectives.count()
+    objective = Objective.objects.create(
+        document=document, pillar=pillar, text=text, position=position, illustrative=illustrative
+    )
+    Target.objects.bulk_create(
+        Target(objective=objective, position=i, **vars(spec)) for i, spec in enumerate(targets)
+    )
+    record(acting_user, "plans.add_objective", objective, new={"targets": len(targets)})
+    return objective
+
+
+@transaction.atomic
+def record_measurement(
+    acting_user: Actor,
+    target: Target,
+    *,
+    value: float,
+    measured_on: dt.date,
+    evidence: str = "",
+    illustrative: bool = False,
+) -> Measurement:
+    """A manual value of the target's metric. Users need the province admin role."""
+    _check(acting_user, lambda user: access.can_measure(user, _doc(target)))
+    measurement = Measurement.objects.create(
+        target=target,
+        value=value,
+        measured_on=measured_on,
+        evidence=evidence,
+        illustrative=illustrative,
+        recorded_by=_user(acting_user),
+    )
+    record(acting_user, "plans.record_measurement", target, new={"value": value})
+    return measurement
+
+
+@transaction.atomic
+def assign_task(
+    acting_user: Actor, document: Document, spec: TaskSpec, *, until: dt.date | None = None
+) -> Task:
+    """A task with its leads resolved to units and its occurrences generated up to `until`."""
+    on = spec.starts_on or document.issued_on or timezone.localdate()
+    task = Task.objects.create(
+        document=document,
+        position=document.tasks.count(),
+        text=spec.text,
+        deliverable=spec.deliverable,
+        lead_text=spec.lead_text,
+        coordinating_text=spec.coordinating_text,
+        recurrence=spec.recurrence,
+        quota=spec.quota,
+        quota_unit=spec.quota_unit,
+        starts_on=spec.starts_on,
+        deadline=spec.deadline,
+    )
+    leads = resolve_leads(spec.lead_text, document.province, on, expand=spec.expand_collective)
+    task.leads.set(leads)
+    task.coordinating.set(_coordinating(spec.coordinating_text, document.province, on))
+    created = _generate(task, on, until or on + dt.timedelta(days=HORIZON_DAYS))
+    record(acting_user, "plans.assign_task", task, new={"leads": len(leads), "due": created})
+    return task
+
+
+@transaction.atomic
+def extend_occurrences(acting_user: Actor, until: dt.date) -> int:
+    """Create the recurring tasks' occurrences due up to `until` (idempotent)."""
+    created = 0
+    for task in Task.objects.exclude(recurrence="").prefetch_related("leads"):
+        start = task.starts_on or task.document.issued_on or until
+        created += _generate(task, start, until)
+    if created:
+        record(acting_user, "plans.extend_occurrences", Task(), new={"created": created})
+    return created
+
+
+@transaction.atomic
+def post_progress(
+    acting_user: Actor,
+    occurrence: Occurrence,
+    *,
+    note: str,
+    percent: int | None = None,
+    quantity: int | None = None,
+    evidence: UploadedFile[bytes] | None = None,
+    reference: DocumentRef | None = None,
+) -> ProgressUpdate:
+    """A progress report by the lead unit. Raises PermissionDenied, ValidationError (file)."""
+    occurrence = _lock(occurrence)
+    _check(acting_user, lambda user: access.can_update(user, occurrence))
+    if not occurrence.is_open:
+        raise ValidationError(_("Nhiệm vụ đã hoàn thành hoặc đã huỷ, không cập nhật thêm."))
+    update = ProgressUpdate(
+        occurrence=occurrence,
+        author=_user(acting_user),
+        note=note,
+        percent=percent,
+        quantity=quantity,
+    )
+    _attach(update, evidence, reference or DocumentRef())
+    update.save()
+    if occurrence.status in (OccurrenceStatus.TODO, OccurrenceStatus.RETURNED):
+        occurrence.status = OccurrenceStatus.IN_PROGRESS
+        occurrence.save(update_fields=["status", "updated_at"])
+    record(acting_user, "plans.post_progress", occurrence, new={"percent": percent})
+    return update
+
+
+@transaction.atomic
+def complete_occurrence(acting_user: Actor, occurrence: Occurrence, note: str = "") -> Occurrence:
+    """The lead unit declares the work done. Raises PermissionDenied."""
+    occurrence = _lock(occurrence)
+    _check(acting_user, lambda user: access.can_update(user, occurrence))
+    old = occurrence.status
+    occurrence.status = OccurrenceStatus.DONE
+    occurrence.completed_at = timezone.now()
+    occurrence.save(update_fields=["status", "completed_at", "updated_at"])
+    if note:
+        ProgressUpdate.objects.create(
+            occurrence=occurrence, author=_user(acting_user), note=note, percent=100
+        )
+    record(acting_user, "plans.complete_occurrence", occurrence, old=old, new=occurrence.status)
+    return occurrence
+
+
+@transaction.atomic
+def return_occurrence(acting_user: Actor, occurrence: Occurrence, reason: str) -> Occurrence:
+    """The province admin sends the work back with a reason. Raises PermissionDenied."""
+    occurrence = _lock(occurrence)
+    _check(acting_user, lambda user: access.can_return(user, occurrence))
+    if not reason.strip():
+        raise ValidationError(_("Cần nêu lý do trả lại."))
+    old = occurrence.status
+    occurrence.status = OccurrenceStatus.RETURNED
+    occurrence.returned_reason = reason
+    occurrence.completed_at = None
+    occurrence.save(update_fields=["status", "returned_reason", "completed_at", "updated_at"])
+    record(
+        acting_user,
+        "plans.return_occurrence",
+        occurrence,
+        old=old,
+        new=occurrence.status,
+        reason=reason,
+    )
+    return occurrence
+
+
+def _generate(task: Task, start: dt.date, until: dt.date) -> int:
+    leads: list[Unit | None] = list(task.leads.all()) or [None]
+    wanted = {
+        (u.pk if u else None, d)
+        for u in leads
+        for d in due_dates(task.recurrence, start, until, task.deadline)
+    }
+    existing = set(task.occurrences.values_list("unit_id", "due"))
+    missing = sorted(wanted - existing, key=lambda k: (k[1] or dt.date.max, k[0] or 0))
+    Occurrence.objects.bulk_create(Occurrence(task=task, unit_id=u, due=d) for u, d in missing)
+    return len(missing)
+
+
+def _coordinating(names: Sequence[str], province: Unit, on: dt.date) -> list[Unit]:
+    # "các cơ quan, đơn vị liên quan" is not a list of units: never expand a collective here.
+    return [u for name in names for u in resolve_leads(name, province, on, expand=False)]
+
+
+def _attach(update: ProgressUpdate, upload: UploadedFile[bytes] | None, ref: DocumentRef) -> None:
+    if upload is not None:
+        update.evidence_type = check_upload(upload)
+        update.evidence_name = (upload.name or "")[:255]
+        update.evidence_size = upload.size
+        update.evidence.save(upload.name or "minh-chung", upload, save=False)
+    update.doc_number, update.doc_date = ref.number, ref.date
+    update.doc_signer, update.doc_summary = ref.signer, ref.summary
+
+
+def _lock(occurrence: Occurrence) -> Occurrence:
+    """Re-read under a row lock so two concurrent updates cannot interleave."""
+    return (
+        Occurrence.objects.select_for_update(of=("self",))
+        .select_related("task__document__province", "unit")
+        .get(pk=occurrence.pk)
+    )
+
+
+def _doc(target: Target) -> Document:
+    return target.objective.document
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _check(actor: Actor, allowed: Callable[[AccessUser], bool]) -> None:
+    """System writes (a label such as "cli" or "demo") pass; people need the right role."""
+    if isinstance(actor, str) or actor is None:
+        return
+    if not allowed(actor):
+        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))

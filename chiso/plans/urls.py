@@ -1,0 +1,18 @@
+from django.urls import path
+
+from chiso.plans import views
+
+app_name = "plans"
+urlpatterns = [
+    path("", views.my_tasks, name="my_tasks"),
+    path("van-ban/", views.documents, name="documents"),
+    path("van-ban/<int:pk>/", views.document, name="document"),
+    path("chi-tieu/", views.targets, name="targets"),
+    path("qua-han/", views.overdue, name="overdue"),
+    path("lich/", views.calendar, name="calendar"),
+    path("nhiem-vu/<int:pk>/", views.occurrence, name="occurrence"),
+    path("nhiem-vu/<int:pk>/cap-nhat/", views.post_progress, name="post_progress"),
+    path("nhiem-vu/<int:pk>/hoan-thanh/", views.complete, name="complete"),
+    path("nhiem-vu/<int:pk>/tra-lai/", views.return_work, name="return"),
+    path("minh-chung/<int:pk>/", views.evidence, name="evidence"),
+]
