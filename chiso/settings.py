@@ -184,6 +184,8 @@ STORAGES = {
 # Serve files straight from the apps' static/ folders, so `chiso demo` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("CHISO_MEDIA_ROOT", str(DATA_DIR / "media")))
+# Evidence files larger than this are refused before they are stored.
+CHISO_EVIDENCE_MAX_MB = env_int("CHISO_EVIDENCE_MAX_MB", 20)
 
 EMAIL_HOST = env_str("CHISO_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("CHISO_SMTP_PORT", 25)

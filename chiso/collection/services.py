@@ -144,6 +144,29 @@ def apply_changes(
     return len(changed)
 
 
+@transaction.atomic
+def schedule_period(
+    period: Period, actor: Actor, *, opens_on: dt.date | None, closes_on: dt.date | None
+) -> Period:
+    """Set when a period opens for input and its deadline; one audit row when they change.
+
+    Raises CollectionError when the deadline is before the opening day.
+    """
+    if opens_on and closes_on and closes_on < opens_on:
+        raise CollectionError([_("Hạn nộp phải sau ngày mở nhập.")])
+    old = {"opens_on": _iso(period.opens_on), "closes_on": _iso(period.closes_on)}
+    new = {"opens_on": _iso(opens_on), "closes_on": _iso(closes_on)}
+    if old != new:
+        period.opens_on, period.closes_on = opens_on, closes_on
+        period.save(update_fields=["opens_on", "closes_on"])
+        record(actor, "period.schedule", period, old=old, new=new)
+    return period
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 Batch = Mapping[Unit, Mapping[Any, Mapping[str, Mapping[str, Any]]]]
 
 

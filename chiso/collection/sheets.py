@@ -134,8 +134,11 @@ def _cell(row: list[Any], col: int) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class _RowReader:
-    """Parses one row's cells, collecting 'dòng N, cột X: …' messages."""
+class RowReader:
+    """Parses one row's cells, collecting 'dòng N, cột X: …' messages.
+
+    Shared with the Excel template upload (exports), so both read numbers, formulas and dates
+    the same way; `key` may be a canonical column or the column's label itself."""
 
     def __init__(self, number: int, cells: dict[str, Any], errors: list[str]) -> None:
         self.number, self.cells, self.errors = number, cells, errors
@@ -184,7 +187,7 @@ def parse_sheet(
     seen: dict[str, int] = {}
     changes: list[EntryChange] = []
     for number, cells in rows:
-        reader = _RowReader(number, cells, errors)
+        reader = RowReader(number, cells, errors)
         code = str(cells.get("code") or "").strip()
         if code in seen:
             reader.fail("code", _("mã %(c)s trùng với dòng %(n)s") % {"c": code, "n": seen[code]})
@@ -200,7 +203,7 @@ def parse_sheet(
     return changes
 
 
-def _row_changes(reader: _RowReader, indicator: Indicator) -> list[EntryChange]:
+def _row_changes(reader: RowReader, indicator: Indicator) -> list[EntryChange]:
     before = len(reader.errors)
     limit = indicator.max_points
     declared = reader.number_or_none("max")
@@ -242,7 +245,7 @@ def _row_changes(reader: _RowReader, indicator: Indicator) -> list[EntryChange]:
     return out
 
 
-def _check_diff(reader: _RowReader, scores: dict[str, float | None]) -> None:
+def _check_diff(reader: RowReader, scores: dict[str, float | None]) -> None:
     diff = reader.number_or_none("diff")
     own, appraised = scores["self"], scores["appraisal"]
     if diff is None or own is None or appraised is None:
@@ -251,7 +254,7 @@ def _check_diff(reader: _RowReader, scores: dict[str, float | None]) -> None:
         reader.fail("diff", _("%(d)s ≠ %(s)s − %(a)s") % {"d": diff, "s": own, "a": appraised})
 
 
-def _status(reader: _RowReader) -> str | None:
+def _status(reader: RowReader) -> str | None:
     raw = reader.cells.get("status")
     if raw in (None, ""):
         return None
@@ -262,7 +265,7 @@ def _status(reader: _RowReader) -> str | None:
     return value
 
 
-def _text(reader: _RowReader, key: str) -> str | None:
+def _text(reader: RowReader, key: str) -> str | None:
     raw = reader.cells.get(key)
     return None if raw is None else str(raw)
 
@@ -280,9 +283,27 @@ def import_sheet(
     leaves = {i.code: i for i in version.indicators.filter(is_leaf=True)}
     changes = parse_sheet(rows, leaves)
     (assessment,) = open_assessments(version, period, [unit], actor)
-    changed = apply_changes(assessment, changes, actor)
-    record(actor, "assessment.import_sheet", assessment, new={"file": path.name, "rows": len(rows)})
-    return ImportReport(assessment, len(rows), changed)
+    return apply_sheet(assessment, changes, actor, file_name=path.name, rows=len(rows))
+
+
+@transaction.atomic
+def apply_sheet(
+    assessment: Assessment,
+    changes: list[EntryChange],
+    actor: Actor,
+    *,
+    file_name: str,
+    rows: int,
+    expected_revision: int | None = None,
+) -> ImportReport:
+    """Apply the changes parsed from a sheet (all or none) and record the import.
+
+    Split from `import_sheet` so the web can preview first and commit later against the
+    revision it previewed (ConflictError when someone saved in between).
+    """
+    changed = apply_changes(assessment, changes, actor, expected_revision=expected_revision)
+    record(actor, "assessment.import_sheet", assessment, new={"file": file_name, "rows": rows})
+    return ImportReport(assessment, rows, changed)
 
 
 def _check_scope(version: FrameworkVersion, unit: Unit, period: Period) -> None:

@@ -393,6 +393,30 @@ def fix_returned(
     return count
 
 
+@transaction.atomic
+def confirm_fixed(assessment: Assessment, code: str, actor: Actor) -> Entry:
+    """The reporter says a returned indicator is fixed: it goes back to pending review.
+
+    For the web, where each keystroke autosaves through `save_self_inputs` (so the indicator
+    stays editable while it is being fixed) and the reporter confirms once at the end.
+    Raises NotAllowed, or WorkflowError when the indicator is not returned.
+    """
+    require_role(actor, assessment, {Role.REPORTER})
+    entry = _entry(assessment, code)
+    if assessment.status != S.RETURNED or entry.review != Review.RETURNED:
+        raise WorkflowError([_("Chỉ tiêu %(c)s không ở trạng thái bị trả lại.") % {"c": code}])
+    entry.review = Review.PENDING
+    entry.save(update_fields=["review", "updated_at"])
+    record(
+        actor,
+        "entry.fixed",
+        entry,
+        old={"review": Review.RETURNED},
+        new={"review": Review.PENDING},
+    )
+    return entry
+
+
 def changes_since_approval(assessment: Assessment) -> int:
     """How many value edits were made to the assessment's indicators after it was approved
     (review decisions are audited too, but are not edits of figures)."""

@@ -1,0 +1,359 @@
+"""Evidence services: files and document references that back indicators.
+
+Files are typed by their bytes (a `.pdf` that is really an `.exe` is refused), capped at
+`CHISO_EVIDENCE_MAX_MB`, stored under MEDIA_ROOT/evidence with a random name (MEDIA_ROOT is
+outside the web root and has no URL) and served only through `open_evidence`. An item belongs
+to its unit, so it can back several indicators and be reused in later periods.
+
+Every write runs in one transaction, checks the actor's role on the unit and writes one audit
+row; links are audited on the entry so they show up in the indicator's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+import filetype
+from django.conf import settings
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from chiso.accounts import access
+from chiso.accounts.choices import Role
+from chiso.accounts.services import Actor, record
+from chiso.collection.choices import AssessmentStatus as S
+from chiso.collection.choices import EvidenceKind
+from chiso.collection.models import Assessment, Entry, Evidence
+from chiso.collection.services import CollectionError
+from chiso.collection.workflow import EDITABLE_BY_REPORTER, NotAllowed, require_role
+
+DEFAULT_MAX_MB = 20
+UNIT_ROLES = {Role.REPORTER, Role.HEAD, Role.ADMIN}
+# Office files are zip archives: the member that makes each one what it is.
+_OOXML = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx"}
+KINDS: dict[str, tuple[str, str]] = {  # detected kind → (content type, extension)
+    "pdf": ("application/pdf", "pdf"),
+    "png": ("image/png", "png"),
+    "jpg": ("image/jpeg", "jpg"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+class EvidenceError(CollectionError):
+    """An upload or reference that cannot be accepted (message in Vietnamese)."""
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "CHISO_EVIDENCE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Checked:
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+
+
+def check_file(stream: IO[bytes], name: str) -> Checked:
+    """Size and type of an upload, read from its bytes. Raises EvidenceError."""
+    size = _size(stream)
+    limit = max_bytes()
+    if size > limit:
+        raise EvidenceError(
+            [
+                _("Tệp “%(n)s” quá lớn (%(s)s MB); tối đa %(m)s MB.")
+                % {"n": name, "s": _mb(size), "m": _mb(limit)}
+            ]
+        )
+    if size == 0:
+        raise EvidenceError([_("Tệp “%(n)s” rỗng.") % {"n": name}])
+    kind = _detect(stream)
+    if kind is None:
+        raise EvidenceError(
+            [
+                _(
+                    "Tệp “%(n)s” không phải PDF, Word (DOCX), Excel (XLSX), ảnh PNG hay JPEG "
+                    "(kiểm tra theo nội dung tệp, không theo tên)."
+                )
+                % {"n": name}
+            ]
+        )
+    content_type, extension = KINDS[kind]
+    return Checked(content_type, extension, size, _sha256(stream))
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".replace(".", ",").replace(",0", "")
+
+
+def _detect(stream: IO[bytes]) -> str | None:
+    """The file's kind from its leading bytes; zip archives are opened to tell DOCX from XLSX
+    (and from any other zip, which is refused)."""
+    stream.seek(0)
+    head = stream.read(8192)
+    stream.seek(0)
+    guess = filetype.guess_extension(head)
+    if guess in ("pdf", "png", "jpg"):
+        return str(guess)
+    if head.startswith(b"PK\x03\x04"):
+        return _ooxml_kind(stream)
+    return None
+
+
+def _ooxml_kind(stream: IO[bytes]) -> str | None:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return None
+    finally:
+        stream.seek(0)
+    if "[Content_Types].xml" not in names:
+        return None
+    return next((kind for member, kind in _OOXML.items() if member in names), None)
+
+
+def _sha256(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def _require_unit_role(actor: Actor, unit: Any) -> None:
+    if isinstance(actor, str) or actor is None:
+        return  # the CLI and the demo are trusted
+    if not access.has_role(actor, unit, *UNIT_ROLES):
+        raise NotAllowed([_("Bạn không có quyền thêm minh chứng cho đơn vị này.")])
+
+
+@transaction.atomic
+def upload_evidence(
+    unit: Any,
+    stream: IO[bytes],
+    name: str,
+    actor: Actor,
+    *,
+    title: str = "",
+    entries: Iterable[Entry] = (),
+    is_public: bool = False,
+) -> Evidence:
+    """Store one file for `unit` and link it to `entries`.
+
+    Raises NotAllowed (no reporter/head/admin role on the unit), EvidenceError (too large, not
+    an accepted type by content) or WorkflowError (an entry that cannot be changed now).
+    """
+    _require_unit_role(actor, unit)
+    checked = check_file(stream, name)
+    evidence = Evidence(
+        unit=unit,
+        kind=EvidenceKind.FILE,
+        title=(title or name)[:255],
+        original_name=name[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        is_public=is_public,
+        created_by=_user(actor),
+    )
+    # A random stored name: nothing the uploader chose ends up in a path.
+    evidence.file.save(f"{uuid.uuid4().hex}.{checked.extension}", File(stream), save=False)
+    evidence.save()
+    record(actor, "evidence.upload", evidence, new=_describe(evidence))
+    for entry in entries:
+        link_evidence(entry, evidence, actor)
+    return evidence
+
+
+@transaction.atomic
+def add_document_reference(
+    unit: Any,
+    actor: Actor,
+    *,
+    number: str,
+    issued_on: dt.date | None,
+    signer: str,
+    summary: str,
+    entries: Iterable[Entry] = (),
+    is_public: bool = False,
+) -> Evidence:
+    """A structured reference to an official document (số hiệu, ngày, người ký, trích yếu).
+
+    Raises NotAllowed, EvidenceError (number or summary missing, date in the future) or
+    WorkflowError (an entry that cannot be changed now).
+    """
+    _require_unit_role(actor, unit)
+    problems = _check_reference(number, issued_on, summary)
+    if problems:
+        raise EvidenceError(problems)
+    evidence = Evidence.objects.create(
+        unit=unit,
+        kind=EvidenceKind.DOCUMENT,
+        number=number.strip(),
+        issued_on=issued_on,
+        signer=signer.strip(),
+        summary=summary.strip(),
+        title=f"{number.strip()} {summary.strip()}"[:255],
+        is_public=is_public,
+        created_by=_user(actor),
+    )
+    record(actor, "evidence.reference", evidence, new=_describe(evidence))
+    for entry in entries:
+        link_evidence(entry, evidence, actor)
+    return evidence
+
+
+def _check_reference(number: str, issued_on: dt.date | None, summary: str) -> list[str]:
+    out = []
+    if not number.strip():
+        out.append(_("Hãy nhập số hiệu văn bản (ví dụ 586/KH-UBND)."))
+    if not summary.strip():
+        out.append(_("Hãy nhập trích yếu văn bản."))
+    if issued_on is not None and issued_on > dt.date.today():
+        out.append(_("Ngày ban hành không được sau hôm nay."))
+    return out
+
+
+@transaction.atomic
+def link_evidence(entry: Entry, evidence: Evidence, actor: Actor) -> bool:
+    """Attach `evidence` to `entry` (same unit only); False when it was already attached.
+
+    Raises NotAllowed, or WorkflowError when the assessment is past the unit's editing.
+    """
+    _check_can_change(entry, evidence, actor)
+    if entry.evidence.filter(pk=evidence.pk).exists():
+        return False
+    entry.evidence.add(evidence)
+    record(actor, "entry.evidence.link", entry, new={"evidence": [evidence.pk, str(evidence)]})
+    return True
+
+
+@transaction.atomic
+def unlink_evidence(entry: Entry, evidence: Evidence, actor: Actor) -> bool:
+    """Detach `evidence` from `entry` (the item itself stays, for other indicators)."""
+    _check_can_change(entry, evidence, actor)
+    if not entry.evidence.filter(pk=evidence.pk).exists():
+        return False
+    entry.evidence.remove(evidence)
+    record(actor, "entry.evidence.unlink", entry, old={"evidence": [evidence.pk, str(evidence)]})
+    return True
+
+
+def _check_can_change(entry: Entry, evidence: Evidence, actor: Actor) -> None:
+    assessment = entry.assessment
+    if evidence.unit_id != assessment.unit_id:
+        raise NotAllowed([_("Minh chứng này thuộc đơn vị khác.")])
+    _require_unit_role(actor, assessment.unit)
+    if assessment.status == S.LOCKED:
+        raise EvidenceError([_("Bản đánh giá đã khoá, không thay đổi minh chứng được.")])
+    if assessment.status not in EDITABLE_BY_REPORTER:
+        # After submission only the province may still adjust what backs a figure.
+        require_role(actor, assessment, {Role.ADMIN})
+    issued = evidence.issued_on
+    if issued is not None and issued > assessment.period.end:
+        raise EvidenceError(
+            [
+                _("Văn bản %(n)s ban hành ngày %(d)s, sau kỳ đánh giá (đến %(e)s).")
+                % {
+                    "n": evidence.number,
+                    "d": issued.strftime("%d/%m/%Y"),
+                    "e": assessment.period.end.strftime("%d/%m/%Y"),
+                }
+            ]
+        )
+
+
+@transaction.atomic
+def carry_forward(assessment: Assessment, actor: Actor) -> int:
+    """Reuse last period's evidence: link to each indicator what backed the same indicator
+    code in the unit's previous assessment. Returns the number of new links."""
+    _require_unit_role(actor, assessment.unit)
+    previous = previous_assessment(assessment)
+    if previous is None:
+        return 0
+    mine = {e.indicator.code: e for e in assessment.entries.select_related("indicator", "assessment")}
+    links = 0
+    for old in previous.entries.select_related("indicator").prefetch_related("evidence"):
+        entry = mine.get(old.indicator.code)
+        for evidence in old.evidence.all() if entry else ():
+            links += link_evidence(entry, evidence, actor)  # type: ignore[arg-type]
+    return links
+
+
+def previous_assessment(assessment: Assessment) -> Assessment | None:
+    """The unit's latest earlier assessment under the same framework."""
+    return (
+        Assessment.objects.filter(
+            unit_id=assessment.unit_id,
+            version__framework_id=assessment.version.framework_id,
+            period__start__lt=assessment.period.start,
+        )
+        .order_by("-period__start")
+        .first()
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def evidence_of_unit(unit_id: int) -> QuerySet[Evidence]:
+    """Everything the unit has ever attached (any period), newest first, for the picker."""
+    return Evidence.objects.filter(unit_id=unit_id).order_by("-created_at", "-pk")
+
+
+def open_evidence(user: access.User, pk: int) -> Evidence:
+    """The evidence `pk` if the user may read it (their units, or published), else Http404.
+
+    The caller streams `evidence.file`; a reference without a file is also Http404 there.
+    """
+    visible = access.scoped(Evidence.objects.all(), user)
+    found = visible.filter(pk=pk).first() or Evidence.objects.filter(pk=pk, is_public=True).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _user(actor: Actor) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _describe(evidence: Evidence) -> dict[str, Any]:
+    if evidence.kind == EvidenceKind.DOCUMENT:
+        return {
+            "number": evidence.number,
+            "issued_on": evidence.issued_on.isoformat() if evidence.issued_on else None,
+            "signer": evidence.signer,
+            "summary": evidence.summary,
+        }
+    return {
+        "name": evidence.original_name,
+        "size": evidence.size,
+        "sha256": evidence.sha256,
+        "content_type": evidence.content_type,
+    }

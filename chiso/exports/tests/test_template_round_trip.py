@@ -1,0 +1,276 @@
+"""The Excel round trip: download the unit's template, edit it, upload, preview, commit."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from chiso.accounts.models import AuditEvent
+from chiso.collection.models import Assessment, Entry
+from chiso.collection.services import EntryChange
+from chiso.collection.workflow import save_self_inputs
+from chiso.exports.template import DATA_SHEET, HEADER_ROW, HEADERS, META_SHEET
+from chiso.exports.tests.cast import Cast
+from chiso.scoring.models import ScoreSnapshot
+
+VALUE = HEADERS.index("Giá trị") + 1
+
+
+def download(client: Client, assessment: Assessment) -> Any:
+    response = client.get(reverse("exports:template", args=[assessment.pk]))
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def row_of(sheet: Worksheet, code: str, name: str) -> int:
+    for number in range(HEADER_ROW + 1, sheet.max_row + 1):
+        if sheet.cell(number, 1).value == code and sheet.cell(number, 6).value == name:
+            return number
+    raise AssertionError(f"no row for {code}/{name}")
+
+
+def put(book: Any, values: dict[tuple[str, str], Any]) -> None:
+    sheet = book[DATA_SHEET]
+    for (code, name), value in values.items():
+        sheet.cell(row_of(sheet, code, name), VALUE, value)
+
+
+def save(book: Any) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client: Client, assessment: Assessment, data: bytes, name: str = "mau.xlsx") -> Any:
+    url = reverse("exports:upload", args=[assessment.pk])
+    return client.post(url, {"file": io.BytesIO(data) if not name else _named(data, name)})
+
+
+def _named(data: bytes, name: str) -> Any:
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
+def commit(client: Client, assessment: Assessment, checksum: str) -> Any:
+    url = reverse("exports:upload", args=[assessment.pk])
+    return client.post(url, {"commit": "1", "checksum": checksum})
+
+
+def state(assessment: Assessment) -> tuple[Any, ...]:
+    entries = Entry.objects.filter(assessment=assessment).order_by("pk")
+    return (
+        [e.self_inputs for e in entries],
+        Assessment.objects.get(pk=assessment.pk).revision,
+        AuditEvent.objects.count(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_downloaded_template_edited_and_uploaded_changes_exactly_those_values(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    before = ScoreSnapshot.objects.get(assessment=cast.assessment, stage="self").total
+    book = download(client, cast.assessment)
+    put(
+        book,
+        {
+            ("1.3", "count"): 20,
+            ("1.2", "value"): "Không",
+            ("2.1", "choice"): "Trưởng ban là Chủ tịch UBND xã",
+        },
+    )
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 200
+    shown = {(c.code, c.input, c.old, c.new) for c in response.context["changes"]}
+    assert shown == {
+        ("1.3", "count", 12, 20),
+        ("1.2", "value", 1, 0),
+        ("2.1", "choice", "pho", "chu-tich"),
+    }
+    assert cast.assessment.entries.get(indicator__code="1.3").self_inputs == {"count": 12}
+
+    done = commit(client, cast.assessment, response.context["preview"].checksum)
+    assert done.status_code == 302
+    stored = {e.indicator.code: e.self_inputs for e in cast.assessment.entries.all()}
+    assert stored["1.3"] == {"count": 20}
+    assert stored["1.2"] == {"value": 0}
+    assert stored["2.1"] == {"choice": "chu-tich"}
+    after = ScoreSnapshot.objects.get(assessment=cast.assessment, stage="self").total
+    # 1.3: +8 points, 1.2: -10, 2.1: 20 → 40
+    assert after == pytest.approx(before + 8 - 10 + 20)
+    edits = AuditEvent.objects.filter(action="entry.update", actor=cast.reporter)
+    assert edits.count() == 5 + 3
+
+
+@pytest.mark.django_db
+def test_the_template_is_pre_filled_locked_and_validated_for_printing(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    sheet = book[DATA_SHEET]
+    assert [c.value for c in sheet[HEADER_ROW]] == HEADERS
+    assert sheet.protection.sheet
+    count_row = row_of(sheet, "1.3", "count")
+    assert sheet.cell(count_row, VALUE).value == 12
+    assert sheet.cell(count_row, VALUE).protection.locked is False
+    assert sheet.cell(count_row, 1).protection.locked is True
+    assert sheet.cell(row_of(sheet, "2.1", "choice"), VALUE).value == "Trưởng ban là Phó Chủ tịch"
+    kinds = {str(v.sqref): (v.type, v.formula1) for v in sheet.data_validations.dataValidation}
+    assert kinds[f"G{count_row}"] == ("whole", "0")
+    assert kinds[f"G{row_of(sheet, '1.4', 'percent')}"] == ("decimal", "0")
+    assert kinds[f"G{row_of(sheet, '1.2', 'value')}"] == ("list", '"Có,Không"')
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    meta = dict(book[META_SHEET].iter_rows(values_only=True))
+    assert meta["assessment"] == cast.assessment.pk
+    assert (meta["unit"], meta["revision"]) == ("t.xa-a", 1)
+    assert book[META_SHEET].sheet_state == "veryHidden"
+
+
+@pytest.mark.django_db
+def test_someone_who_cannot_see_the_assessment_gets_404_for_its_template(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.people["reporter-other"])
+    url = reverse("exports:template", args=[cast.assessment.pk])
+    assert client.get(url).status_code == 404
+    missing = reverse("exports:template", args=[cast.assessment.pk + 1000])
+    assert client.get(missing).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_leader_may_download_but_not_upload(cast: Cast, client: Client) -> None:
+    client.force_login(cast.people["leader-own"])
+    assert client.get(reverse("exports:template", args=[cast.assessment.pk])).status_code == 200
+    assert client.get(reverse("exports:upload", args=[cast.assessment.pk])).status_code == 403
+
+
+# --- bad input: a clear message, and nothing changes ----------------------------------------
+
+
+def refused(client: Client, cast: Cast, data: bytes, expect: str, name: str = "mau.xlsx") -> None:
+    before = state(cast.assessment)
+    response = upload(client, cast.assessment, data, name)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert expect in text, text
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_xlsx_is_refused(cast: Cast, client: Client) -> None:
+    client.force_login(cast.reporter)
+    refused(client, cast, b"%PDF-1.4 not a workbook", "không phải tệp Excel", "mau.pdf")
+
+
+@pytest.mark.django_db
+def test_a_template_with_moved_columns_is_refused(cast: Cast, client: Client) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    sheet = book[DATA_SHEET]
+    sheet.protection.sheet = False
+    sheet.move_range(f"A{HEADER_ROW}:G{sheet.max_row}", cols=1)
+    refused(client, cast, save(book), "di chuyển hoặc đổi tên")
+
+
+@pytest.mark.django_db
+def test_a_renamed_column_is_refused(cast: Cast, client: Client) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    book[DATA_SHEET].cell(HEADER_ROW, VALUE, "Số liệu")
+    refused(client, cast, save(book), "Cột 7 phải là “Giá trị”")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("=10*2", "ô chứa công thức"),
+        ("mười hai", "không phải là số"),
+        (-3, "không được âm"),
+        ("Có lẽ", "chọn “Có” hoặc “Không”"),
+    ],
+)
+def test_formulas_text_and_bad_values_in_input_cells_are_refused_with_row_and_column(
+    cast: Cast, client: Client, value: Any, message: str
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    code, name = ("1.2", "value") if message.startswith("chọn") else ("1.3", "count")
+    put(book, {(code, name): value})
+    row = row_of(book[DATA_SHEET], code, name)
+    before = state(cast.assessment)
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 400
+    (error,) = response.context["errors"]
+    assert (error.row, error.column) == (row, "Giá trị")
+    assert message in error.message
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_a_numerator_above_its_denominator_is_refused(cast: Cast, client: Client) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put(book, {("1.1", "numerator"): 150})
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 400
+    assert "lớn hơn mẫu số" in response.context["errors"][0].message
+
+
+@pytest.mark.django_db
+def test_another_units_template_is_refused(cast: Cast, client: Client) -> None:
+    client.force_login(cast.people["admin-own"])
+    book = download(client, cast.other_assessment)
+    client.force_login(cast.reporter)
+    refused(client, cast, save(book), "mẫu của đơn vị “t.xa-b”")
+
+
+@pytest.mark.django_db
+def test_a_template_older_than_the_assessment_is_refused(cast: Cast, client: Client) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    save_self_inputs(cast.assessment, [EntryChange("1.3", {"count": 3})], cast.reporter)
+    put(book, {("1.3", "count"): 5})
+    refused(client, cast, save(book), "Hãy tải mẫu mới")
+
+
+@pytest.mark.django_db
+def test_a_change_saved_between_preview_and_commit_is_a_conflict(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put(book, {("1.3", "count"): 5})
+    preview = upload(client, cast.assessment, save(book)).context["preview"]
+    save_self_inputs(cast.assessment, [EntryChange("1.2", {"value": 1})], cast.reporter)
+    before = state(cast.assessment)
+    response = commit(client, cast.assessment, preview.checksum)
+    assert response.status_code == 409
+    assert "người khác cập nhật" in response.content.decode()
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_a_commit_without_the_previewed_checksum_writes_nothing(cast: Cast, client: Client) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put(book, {("1.3", "count"): 5})
+    upload(client, cast.assessment, save(book))
+    before = state(cast.assessment)
+    assert commit(client, cast.assessment, "0" * 64).status_code == 400
+    assert state(cast.assessment) == before

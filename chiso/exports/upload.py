@@ -1,0 +1,279 @@
+"""Read a filled-in template back: a dry-run preview first, then an all-or-nothing commit.
+
+The preview names every change (code, input, old → new) and every row that fails (row, column,
+message). Nothing is written until `commit`, which goes through the workflow's
+`save_self_inputs` (role, state, audit) against the revision that was previewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from chiso.accounts.services import Actor
+from chiso.collection.models import Assessment
+from chiso.collection.services import CollectionError, EntryChange, validate_inputs
+from chiso.collection.sheets import RowReader
+from chiso.collection.workflow import save_self_inputs
+from chiso.exports.template import (
+    DATA_SHEET,
+    HEADER_ROW,
+    HEADERS,
+    META_SHEET,
+    NO,
+    VALUE,
+    YES,
+    TemplateRow,
+    choice_labels,
+    metadata_of,
+    template_rows,
+)
+from chiso.lib.text import fold
+
+VALUE_LABEL = HEADERS[VALUE - 1]
+
+
+class UploadError(CollectionError):
+    """The file as a whole cannot be used (not xlsx, not our template, another unit's, stale)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    code: str
+    input: str
+    label: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Preview:
+    """What an upload would change; `inputs` is {code: full new inputs} for the commit."""
+
+    revision: int
+    checksum: str
+    changes: list[Change] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_session(self) -> dict[str, Any]:
+        return {"revision": self.revision, "checksum": self.checksum, "inputs": self.inputs}
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def preview(assessment: Assessment, data: bytes) -> Preview:
+    """Parse `data` against the assessment. Raises UploadError for a file that is not this
+    assessment's current template; row problems are collected in `Preview.errors`."""
+    book = _open(data)
+    _check_metadata(assessment, _metadata(book))
+    table = _data_rows(book)
+    result = Preview(assessment.revision, checksum(data))
+    expected = {(r.indicator.code, r.spec.name): r for r in template_rows(assessment)}
+    parsed = _parse_rows(table, expected, result)
+    _collect_changes(expected, parsed, result)
+    return result
+
+
+def _open(data: bytes) -> Any:
+    import io
+
+    from openpyxl import load_workbook
+
+    if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadError([_("Tệp tải lên không phải tệp Excel (.xlsx).")])
+    try:
+        # data_only=False: a formula comes back as its text ("=A1*2") and is refused.
+        return load_workbook(io.BytesIO(data), data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise UploadError([_("Không đọc được tệp Excel; tệp có thể bị hỏng.")]) from exc
+
+
+def _metadata(book: Any) -> dict[str, Any]:
+    if META_SHEET not in book.sheetnames or DATA_SHEET not in book.sheetnames:
+        raise UploadError(
+            [_("Tệp không phải mẫu do chiso tạo ra; hãy tải mẫu của bản đánh giá này.")]
+        )
+    sheet = book[META_SHEET]
+    return {str(k): v for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if k}
+
+
+def _check_metadata(assessment: Assessment, meta: dict[str, Any]) -> None:
+    mine = metadata_of(assessment)
+    if meta.get("unit") != mine["unit"]:
+        raise UploadError(
+            [
+                _("Đây là mẫu của đơn vị “%(o)s”, không phải của %(u)s.")
+                % {"o": meta.get("unit"), "u": assessment.unit.name}
+            ]
+        )
+    if any(meta.get(k) != mine[k] for k in ("assessment", "framework", "version", "period")):
+        raise UploadError(
+            [
+                _("Đây là mẫu của bản đánh giá khác (kỳ %(p)s, bộ chỉ số %(f)s).")
+                % {"p": meta.get("period"), "f": meta.get("framework")}
+            ]
+        )
+    if meta.get("revision") != mine["revision"]:
+        raise UploadError(
+            [
+                _(
+                    "Bản đánh giá đã được cập nhật sau khi bạn tải mẫu (phiên bản %(o)s, nay là "
+                    "%(n)s). Hãy tải mẫu mới để không ghi đè số liệu của người khác."
+                )
+                % {"o": meta.get("revision"), "n": mine["revision"]}
+            ]
+        )
+
+
+def _data_rows(book: Any) -> list[tuple[int, list[Any]]]:
+    sheet = book[DATA_SHEET]
+    header = [
+        c for c in next(sheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True))
+    ]
+    _check_header(header)
+    rows = sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=len(HEADERS), values_only=True)
+    return [
+        (HEADER_ROW + 1 + i, list(r))
+        for i, r in enumerate(rows)
+        if any(c not in (None, "") for c in r)
+    ]
+
+
+def _check_header(header: list[Any]) -> None:
+    found = [str(c or "").strip() for c in header]
+    problems = [
+        _("Cột %(n)s phải là “%(e)s”, tệp có “%(f)s”.")
+        % {"n": i + 1, "e": want, "f": found[i] if i < len(found) else ""}
+        for i, want in enumerate(HEADERS)
+        if i >= len(found) or fold(found[i]) != fold(want)
+    ]
+    extra = [c for c in found[len(HEADERS) :] if c]
+    if extra:
+        problems.append(_("Có cột thừa: %(c)s.") % {"c": ", ".join(extra)})
+    if problems:
+        hint = _("Các cột đã bị di chuyển hoặc đổi tên; hãy tải mẫu mới và chỉ nhập cột “Giá trị”.")
+        raise UploadError([hint, *problems])
+
+
+def _parse_rows(
+    table: list[tuple[int, list[Any]]],
+    expected: dict[tuple[str, str], TemplateRow],
+    result: Preview,
+) -> dict[tuple[str, str], tuple[int, Any]]:
+    """{(code, input): (row number, parsed value)}; problems go to `result.errors`."""
+    out: dict[tuple[str, str], tuple[int, Any]] = {}
+    for number, cells in table:
+        key = (str(cells[0] or "").strip(), str(cells[5] or "").strip())
+        row = expected.get(key)
+        if row is None:
+            result.errors.append(
+                RowError(
+                    number,
+                    HEADERS[0],
+                    _("“%(c)s / %(i)s” không có trong bản đánh giá") % {"c": key[0], "i": key[1]},
+                )
+            )
+            continue
+        if key in out:
+            result.errors.append(
+                RowError(number, HEADERS[0], _("trùng với dòng %(n)s") % {"n": out[key][0]})
+            )
+            continue
+        value, message = _value(row, cells[VALUE - 1], number)
+        if message:
+            result.errors.append(RowError(number, VALUE_LABEL, message))
+            continue
+        out[key] = (number, value)
+    return out
+
+
+def _value(row: TemplateRow, raw: Any, number: int) -> tuple[Any, str | None]:
+    """(parsed value, None) or (None, message). Yes/no and choices are read by label or key."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if raw is None or raw == "":
+        return None, None
+    if row.spec.type == "bool" and isinstance(raw, str):
+        known = {fold(YES): 1, fold(NO): 0}
+        value = known.get(fold(raw))
+        return (value, None) if value is not None else (None, _("chọn “Có” hoặc “Không”"))
+    if row.spec.type == "choice":
+        return _choice(row, raw)
+    errors: list[str] = []
+    parsed = RowReader(number, {"v": raw}, errors).number_or_none("v")
+    if errors:
+        return None, errors[0].split(": ", 1)[-1]
+    if parsed is not None and row.spec.type == "count" and parsed == int(parsed):
+        return int(parsed), None
+    return parsed, None
+
+
+def _choice(row: TemplateRow, raw: Any) -> tuple[Any, str | None]:
+    labels = choice_labels(row.indicator)
+    by_label = {fold(label): key for key, label in labels.items()}
+    text = str(raw)
+    key = text if text in labels else by_label.get(fold(text))
+    if key is None:
+        return None, _("“%(v)s” không phải một lựa chọn (chọn: %(c)s)") % {
+            "v": text,
+            "c": "; ".join(labels.values()),
+        }
+    return key, None
+
+
+def _collect_changes(
+    expected: dict[tuple[str, str], TemplateRow],
+    parsed: dict[tuple[str, str], tuple[int, Any]],
+    result: Preview,
+) -> None:
+    by_code: dict[str, list[TemplateRow]] = {}
+    for row in expected.values():
+        by_code.setdefault(row.indicator.code, []).append(row)
+    for code, rows in by_code.items():
+        seen = [r for r in rows if (code, r.spec.name) in parsed]
+        changed = [r for r in seen if parsed[(code, r.spec.name)][1] != r.current]
+        if not changed:
+            continue
+        new = {r.spec.name: r.current for r in rows if r.current is not None}
+        new.update({r.spec.name: parsed[(code, r.spec.name)][1] for r in seen})
+        new = {k: v for k, v in new.items() if v is not None}
+        first_row = parsed[(code, seen[0].spec.name)][0]
+        problems = validate_inputs(rows[0].indicator, new)
+        if problems:
+            result.errors += [RowError(first_row, VALUE_LABEL, p) for p in problems]
+            continue
+        result.inputs[code] = new
+        result.changes += [
+            Change(code, r.spec.name, r.spec.label_vi, r.current, parsed[(code, r.spec.name)][1])
+            for r in changed
+        ]
+
+
+def commit(assessment: Assessment, stored: dict[str, Any], actor: Actor) -> int:
+    """Write a previewed upload, all or nothing. Raises ConflictError when the assessment
+    changed since the preview, NotAllowed / WorkflowError / CollectionError as
+    `save_self_inputs` does."""
+    changes = [EntryChange(code, dict(inputs)) for code, inputs in stored["inputs"].items()]
+    return save_self_inputs(assessment, changes, actor, expected_revision=stored["revision"])
+
+
+def as_dicts(items: list[Any]) -> list[dict[str, Any]]:
+    return [asdict(i) for i in items]
