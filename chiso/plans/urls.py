@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chiso.plans import views
+from chiso.plans import import_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -15,4 +15,8 @@ urlpatterns = [
     path("nhiem-vu/<int:pk>/hoan-thanh/", views.complete, name="complete"),
     path("nhiem-vu/<int:pk>/tra-lai/", views.return_work, name="return"),
     path("minh-chung/<int:pk>/", views.evidence, name="evidence"),
+    path("nhap-van-ban/", import_views.import_start, name="import_start"),
+    path("nhap-van-ban/xem-lai/", import_views.import_review, name="import_review"),
+    path("nhap-van-ban/huy/", import_views.import_cancel, name="import_cancel"),
+    path("nhap-van-ban/lien-ket/", import_views.import_link, name="import_link"),
 ]

@@ -45,6 +45,7 @@ _PROGRAMME = re.compile(
     r"\b(chương trình|chiến lược|đề án|nghị quyết|kế hoạch|quy hoạch|tầm nhìn|định hướng|"
     r"giai đoạn|quyết định|chỉ thị|được giao|đã giao)\b"
 )
+_BEFORE = {"trước", "hoàn thành trước", "chậm nhất", "chậm nhất là", "chậm nhất vào", "hạn"}
 _DIGIT = re.compile(r"(?:19|20)\d\d")
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -84,6 +85,10 @@ def _is_reference(low: str, m: re.Match[str]) -> bool:
     before = low[max(0, m.start() - 60) : m.start()]
     if _REF_BEFORE.search(before):
         return True
+    # "Hoàn thành kế hoạch trước ngày 30/11/2024": a "before" date is a deadline even when the
+    # clause names a plan; programme names are dated "đến năm …, định hướng …", not "trước".
+    if m.groupdict().get("pre") in _BEFORE:
+        return False
     clause = re.split(r"[,;:()]", low[max(0, m.start() - 120) : m.start()])[-1]
     if "mục tiêu" in clause:
         return False

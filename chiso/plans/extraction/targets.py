@@ -298,7 +298,25 @@ def _scope_for(low: str, raw: _Raw, after: str, clause: str, index: int, run: in
         return None
     if re.search(r"\b(tương ứng|lần lượt)\b", clause) and len(scopes) >= run > 1:
         return scopes[min(index, len(scopes) - 1)]
+    if run == 1:
+        # One value for an enumeration of levels ("hồ sơ cấp huyện, cấp xã … đạt 80%").
+        return ", ".join(_last_enumeration(clause))
     return scopes[-1]
+
+
+def _last_enumeration(clause: str) -> list[str]:
+    """The levels of the last "cấp A, cấp B (và cấp C)" run in `clause`, in order."""
+    low = low_view(clause)
+    runs: list[list[str]] = []
+    end = -1
+    for m in _SCOPE.finditer(low):
+        scope = f"cấp {m.group(1)}" if m.group(1) else "cấp thôn"
+        if runs and re.fullmatch(r"\s*(?:,|và|,\s*và|;)?\s*", low[end : m.start()]):
+            runs[-1] += [scope] if scope not in runs[-1] else []
+        else:
+            runs.append([scope])
+        end = m.end()
+    return runs[-1]
 
 
 def _runs(low: str, raws: list[_Raw]) -> list[tuple[int, int]]:
