@@ -7,7 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("assessments/", include("chiso.collection.urls")),
+    path("assessments/", include("chiso.dashboards.assessment_urls")),
     path("exports/", include("chiso.exports.urls")),
     path("plans/", include("chiso.plans.urls")),
     path("api/", api.urls),

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-import filetype
+import filetype  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
@@ -297,7 +297,9 @@ def carry_forward(assessment: Assessment, actor: Actor) -> int:
     previous = previous_assessment(assessment)
     if previous is None:
         return 0
-    mine = {e.indicator.code: e for e in assessment.entries.select_related("indicator", "assessment")}
+    mine = {
+        e.indicator.code: e for e in assessment.entries.select_related("indicator", "assessment")
+    }
     links = 0
     for old in previous.entries.select_related("indicator").prefetch_related("evidence"):
         entry = mine.get(old.indicator.code)
