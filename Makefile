@@ -34,16 +34,19 @@ lint: $(STAMP)
 
 test-sqlite: $(STAMP)
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-report-tools.sh
 	CHISO_INSECURE_DEV=1 $(BIN)/pytest
 
 test-postgres: $(STAMP)
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-report-tools.sh
 	bash scripts/ensure-postgres.sh
 	CHISO_INSECURE_DEV=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/score_cohort.py
 	$(BIN)/python bench/extraction/run.py
+	$(BIN)/python bench/web_load/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

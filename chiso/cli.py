@@ -19,6 +19,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "gaps": ("gaps", "điểm còn có thể giành của một đơn vị, ai phụ trách"),
     "history": ("history", "kết quả qua các năm (gộp từ đơn vị tiền thân khi sáp nhập)"),
     "remind": ("remind", "gửi thư nhắc nhiệm vụ sắp đến hạn, quá hạn; bản tổng hợp cho lãnh đạo"),
+    "report": ("report", "xuất báo cáo kết quả chuyển đổi số (DOCX, PDF)"),
     "extract": ("extract", "trích xuất nhiệm vụ, chỉ tiêu từ văn bản (.txt/.docx/.pdf)"),
     "manage": ("", "chạy một lệnh quản trị Django bất kỳ (chiso manage <lệnh> …)"),
 }

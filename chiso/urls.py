@@ -10,6 +10,7 @@ urlpatterns = [
     path("assessments/", include("chiso.dashboards.assessment_urls")),
     path("exports/", include("chiso.exports.urls")),
     path("plans/", include("chiso.plans.urls")),
+    path("reports/", include("chiso.exports.report_urls")),
     path("api/", api.urls),
     path("", include("chiso.dashboards.urls")),
 ]

@@ -46,7 +46,9 @@ def roles(user: User) -> dict[int, set[str]]:
     cached: dict[int, set[str]] | None = getattr(user, _CACHE, None)
     if cached is None:
         cached = {}
-        for unit_id, role in Membership.objects.filter(user_id=user.pk).values_list("unit_id", "role"):
+        for unit_id, role in Membership.objects.filter(user_id=user.pk).values_list(
+            "unit_id", "role"
+        ):
             cached.setdefault(unit_id, set()).add(role)
         setattr(user, _CACHE, cached)
     return cached

@@ -25,6 +25,7 @@ from chiso.collection.services import (
     open_assessments,
 )
 from chiso.collection.sheets import import_sheet
+from chiso.dashboards.services import publish
 from chiso.demo.generator import capability, inputs_for, rng_for
 from chiso.frameworks.models import Framework, FrameworkVersion, Indicator
 from chiso.frameworks.services import load_builtin_frameworks
@@ -76,7 +77,8 @@ class DemoReport:
 
 def build(progress: Callable[[str], None] = print) -> DemoReport:
     report = DemoReport()
-    for step in (_units, _frameworks, _dti_2022, _nghe_an, _can_giuoc, _users, _plans):
+    steps = (_units, _frameworks, _dti_2022, _nghe_an, _can_giuoc, _users, _plans, _publications)
+    for step in steps:
         text = step()
         report.say(text)
         progress(text)
@@ -229,3 +231,13 @@ def _plans() -> str:
     from chiso.plans.demo import load_demo
 
     return load_demo(ACTOR)
+
+
+def _publications() -> str:
+    """The closed years go on the public portal; the open year (2025) stays internal."""
+    done = []
+    for code in ("nghean-department-example", "nghean-commune-example"):
+        for year in YEARS[:-1]:
+            publish(ACTOR, _version(code), ensure_period(str(year)), "Kết quả minh hoạ")
+            done.append(f"{code} {year}")
+    return "Công khai: " + ", ".join(done)

@@ -31,7 +31,7 @@ def test_a_user_logs_in_with_a_password_hashed_by_argon2(reporter: User) -> None
     client = Client()
     response = _post_login(client, "lan", PASSWORD)
     assert response.status_code == 302
-    assert client.get("/").context["user"].username == "lan"
+    assert client.get("/", follow=True).context["user"].username == "lan"
 
 
 def test_a_wrong_password_is_refused_with_a_vietnamese_message(reporter: User) -> None:

@@ -1,0 +1,62 @@
+"""Rendered fragments cached by the freshness of what they show.
+
+Pages read score snapshots, which the scoring service replaces whole (delete + insert) on
+every re-score; ids only grow (PostgreSQL sequences, SQLite AUTOINCREMENT), so the largest
+snapshot id changes on every re-score anywhere. Publications are few; their count and largest
+id change on every publish and withdrawal. Together they form the *stamp*: a cache key that
+contains it can never serve a fragment computed before a re-score or a (un)publication, in any
+worker process, without any invalidation message. Stale entries simply stop being asked for
+and age out (TIMEOUT). Reading the stamp costs one query (three indexed aggregates).
+
+Data that changes without a re-score (plans' tasks, today's date) is either part of the key
+(the day) or not cached (tasks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import translation
+
+from chiso.dashboards.models import Publication
+from chiso.scoring.models import ScoreSnapshot
+
+T = TypeVar("T")
+TIMEOUT = 600  # seconds; a safety net only, the stamp is what keeps fragments fresh
+_ATTR = "_chiso_stamp"
+
+
+def stamp(request: HttpRequest | None = None) -> str:
+    """The freshness of every snapshot and publication (one query, once per request)."""
+    cached: str | None = getattr(request, _ATTR, None)
+    if cached is not None:
+        return cached
+    snaps, pubs = ScoreSnapshot._meta.db_table, Publication._meta.db_table
+    with connection.cursor() as cursor:
+        # Table names come from the models, not from input.
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {snaps}), (SELECT COUNT(*) FROM {pubs}), "
+            f"(SELECT MAX(id) FROM {pubs})"
+        )
+        row = cursor.fetchone()
+    value = ".".join(str(x or 0) for x in row) + f".{dt.date.today().isoformat()}"
+    if request is not None:
+        setattr(request, _ATTR, value)
+    return value
+
+
+def fragment(request: HttpRequest | None, key: str, build: Callable[[], T]) -> T:
+    """The cached result of `build()` (rendered HTML, or picklable data) for `key` at the
+    current stamp, in the active language (a fragment rendered for an English visitor must
+    never be served to a Vietnamese one)."""
+    full = f"chiso:frag:{stamp(request)}:{translation.get_language()}:{key}"
+    found: T | None = cache.get(full)
+    if found is None:
+        found = build()
+        cache.set(full, found, TIMEOUT)
+    return found

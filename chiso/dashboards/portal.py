@@ -1,0 +1,159 @@
+"""The public portal (no login): only cohorts an admin has published (see models.Publication).
+
+This module is the one place that decides what the public may see; the open data exports
+(chiso.exports.opendata) read `public_rows` from here. The public sees final results only:
+no self or appraisal scores, no reviewer comments or unit notes, no names of people, and
+evidence only when marked public. Pages are the same for everyone, logged in or not.
+
+Stable URLs: /portal/, /portal/<framework>/<period>/, /portal/<framework>/<period>/<unit>/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from chiso.collection.models import Assessment, Evidence
+from chiso.dashboards import charts, leaders, scorecard
+from chiso.dashboards.freshness import fragment
+from chiso.dashboards.models import Publication
+from chiso.org.models import PeerGroup
+from chiso.scoring import queries
+from chiso.scoring.models import PublishedResult, ScoreSnapshot
+
+FINAL = "final"
+
+
+def publications() -> list[Publication]:
+    found = Publication.objects.select_related("version__framework", "period")
+    return list(found.order_by("-period__start", "version__framework__code"))
+
+
+def published_or_404(framework: str, period: str) -> Publication:
+    found = (
+        Publication.objects.filter(version__framework__code=framework, period__code=period)
+        .select_related("version__framework", "period")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def public_rows(publication: Publication) -> list[dict[str, Any]]:
+    """The open-data rows of a published cohort: one per unit, final results only."""
+    version, period = publication.version, publication.period
+    rows = queries.ranking(version, period, FINAL)
+    groups = _group_ranks(publication)
+    return [
+        {
+            "framework": version.framework.code,
+            "framework_version": version.number,
+            "period": period.code,
+            **row.to_dict(),
+            "group_ranks": groups.get(row.unit_code, {}),
+        }
+        for row in rows
+    ]
+
+
+def _group_ranks(publication: Publication) -> dict[str, dict[str, int]]:
+    found = ScoreSnapshot.objects.filter(
+        version=publication.version, period=publication.period, stage=FINAL
+    ).values_list("unit__code", "ranks")
+    return {code: {k: v for k, v in ranks.items() if k != "all"} for code, ranks in found}
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    html = fragment(request, "portal:index", _index_html)
+    return render(request, "portal/page.html", {"body": html, "title": _("Công khai kết quả")})
+
+
+def _index_html() -> str:
+    items = publications()
+    latest = next((p for p in items if p.version.framework.code != leaders.DTI_FRAMEWORK), None)
+    context: dict[str, Any] = {
+        "publications": items,
+        "national": PublishedResult.objects.select_related("unit").order_by("-year", "rank"),
+        "goal": leaders.GOAL_RANK,
+    }
+    if latest is not None:
+        context["latest"] = latest
+        context["rows"] = queries.ranking(latest.version, latest.period, FINAL)
+    return render_to_string("portal/_index.html", context)
+
+
+def ranking(request: HttpRequest, framework: str, period: str) -> HttpResponse:
+    publication = published_or_404(framework, period)
+    group = request.GET.get("group", "")
+    key = f"portal:ranking:{publication.pk}:{group}"
+    html = fragment(request, key, lambda: _ranking_html(publication, group))
+    title = f"{publication.version.framework.title} — {publication.period.label}"
+    return render(request, "portal/page.html", {"body": html, "title": title})
+
+
+def _ranking_html(publication: Publication, group: str) -> str:
+    version, period = publication.version, publication.period
+    rows = queries.ranking(version, period, FINAL, group or None)
+    wrapped = [leaders.RankRow(r, None, r.index) for r in rows]
+    cohort = leaders.Cohort(version, period, len(rows))
+    context = {
+        "publication": publication,
+        "rows": rows,
+        "group": group,
+        "groups": leaders.groups_of(cohort),
+        "mains": rows[0].mains if rows else [],
+        "chart": charts.ranking_chart(wrapped, "Chỉ số tổng hợp"),
+    }
+    return render_to_string("portal/_ranking.html", context)
+
+
+def unit(request: HttpRequest, framework: str, period: str, code: str) -> HttpResponse:
+    publication = published_or_404(framework, period)
+    key = f"portal:unit:{publication.pk}:{code}"
+    html = fragment(request, key, lambda: _unit_html(publication, code))
+    if not html:
+        raise Http404
+    return render(request, "portal/page.html", {"body": html, "title": code})
+
+
+def _unit_html(publication: Publication, code: str) -> str:
+    assessment = (
+        Assessment.objects.filter(
+            version=publication.version, period=publication.period, unit__code=code
+        )
+        .select_related("unit", "period", "version__framework")
+        .first()
+    )
+    if assessment is None:
+        return ""
+    card = scorecard.build(assessment, public=True)
+    context = {"publication": publication, "card": card, "chart": charts.card_radar(card)}
+    return render_to_string("portal/_unit.html", context)
+
+
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A public evidence file of a published cohort; anything else answers 404."""
+    published = Publication.objects.values_list("version_id", "period_id")
+    item = Evidence.objects.filter(pk=pk, is_public=True).exclude(file="").first()
+    if item is None or not _backs_published(item, set(published)):
+        raise Http404
+    name = item.original_name or (item.file.name or "evidence").rsplit("/", 1)[-1]
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=name)
+
+
+def _backs_published(item: Evidence, published: set[tuple[int, int]]) -> bool:
+    cohorts = item.entries.values_list("assessment__version_id", "assessment__period_id")
+    return any(pair in published for pair in cohorts)
+
+
+def groups_for(publication: Publication) -> list[PeerGroup]:
+    cohort = leaders.Cohort(publication.version, publication.period, 0)
+    return leaders.groups_of(cohort)

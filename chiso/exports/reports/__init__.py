@@ -1,0 +1,1 @@
+"""Reports: the periodic report (DOCX, PDF), ranking and scorecard workbooks (XLSX)."""
