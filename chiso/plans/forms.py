@@ -28,7 +28,11 @@ class VnDateField(forms.CharField):
 class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Nội dung cập nhật"), widget=forms.Textarea(attrs={"rows": 3}))
     percent = forms.IntegerField(
-        label=_("% hoàn thành"), min_value=0, max_value=100, required=False
+        # xgettext:no-python-format
+        label=_("% hoàn thành"),
+        min_value=0,
+        max_value=100,
+        required=False,
     )
     quantity = forms.IntegerField(label=_("Số lượng đã thực hiện"), min_value=0, required=False)
     evidence = forms.FileField(label=_("Tệp minh chứng"), required=False)

@@ -257,6 +257,7 @@ class ProgressUpdate(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(_("nội dung"))
+    # xgettext:no-python-format
     percent = models.PositiveSmallIntegerField(_("% hoàn thành"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("số lượng"), null=True, blank=True)
     evidence = models.FileField(

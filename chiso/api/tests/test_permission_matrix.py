@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from chiso.api.tokens import create_token
+from chiso.dashboards.models import Publication
 from chiso.exports.tests.cast import ROLES, Cast
 
 PERSONAS = [f"{r}-{s}" for r in ROLES for s in ("own", "other")] + ["anonymous", "bad-token"]
@@ -49,8 +51,18 @@ OPS: dict[str, Op] = {
     "list-units": Op("get", lambda c: "/api/units", ALL),
     "list-frameworks": Op("get", lambda c: "/api/frameworks", ALL),
     "read-indicators": Op("get", lambda c: "/api/frameworks/rt-commune/versions/1/indicators", ALL),
-    "rankings-final": Op(
-        "get", lambda c: "/api/rankings?framework=rt-commune&period=2025", ALL, anonymous=200
+    "rankings-final-published": Op(
+        "get",
+        lambda c: "/api/rankings?framework=rt-commune&period=2025",
+        ALL,
+        anonymous=200,
+        setup=lambda c: Publication.objects.create(
+            version=c.assessment.version, period=c.assessment.period, published_at=timezone.now()
+        ),
+    ),
+    # Unpublished results do not exist for the public, exactly like a missing cohort.
+    "rankings-final-unpublished": Op(
+        "get", lambda c: "/api/rankings?framework=rt-commune&period=2025", ALL, anonymous=404
     ),
     "rankings-self": Op(
         "get", lambda c: "/api/rankings?framework=rt-commune&period=2025&stage=self", ALL
