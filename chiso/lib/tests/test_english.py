@@ -261,3 +261,12 @@ def test_cached_portal_fragments_follow_the_visitors_language(client: Client) ->
     client.get("/portal/")  # Vietnamese visitor first
     html = english(client).get("/portal/").content.decode()
     assert "<h1>Digital transformation ranking</h1>" in html
+
+
+@pytest.mark.django_db
+def test_an_english_request_leaves_the_thread_speaking_vietnamese(client: Client) -> None:
+    from django.utils import translation
+
+    english(client).get("/accounts/login/")
+    assert translation.get_language() == "vi"
+    assert translation.gettext("Đăng nhập") == "Đăng nhập"
