@@ -30,6 +30,10 @@ from chiso.plans.choices import (
     Scope,
 )
 
+# `Target.indicator_input` for a ratio leaf: the percent 100 × numerator / denominator (or the
+# leaf's own percent input), since the entry stores the two counts, not the ratio.
+RATIO_INPUT = "%"
+
 # Files live under MEDIA_ROOT, which no URL serves: only the permission-checked views read them.
 private_storage = FileSystemStorage()
 

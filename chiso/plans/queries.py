@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import fmean
 
@@ -15,9 +16,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from chiso.collection.models import Entry
 from chiso.lib.text import fold
 from chiso.org.choices import UnitKind
-from chiso.org.models import Unit
+from chiso.org.models import Lineage, Unit
+from chiso.org.services import MAX_CHAIN
 from chiso.plans.choices import Aggregate, OccurrenceStatus, Pillar, Scope, TargetStatus, TaskState
-from chiso.plans.models import Document, Measurement, Objective, Occurrence, Target
+from chiso.plans.models import RATIO_INPUT, Document, Measurement, Objective, Occurrence, Target
 from chiso.plans.progress import Evaluation, Point, evaluate
 
 DUE_SOON_DAYS = 14
@@ -96,10 +98,27 @@ def scope_units(target: Target) -> QuerySet[Unit]:
 
 
 def _input(stages: list[object], name: str) -> float | None:
+    """The value at the latest stage that has it (a reviewer may set only some leaves)."""
     for inputs in stages:
-        if isinstance(inputs, dict) and isinstance(inputs.get(name), int | float):
-            return float(inputs[name])
+        if isinstance(inputs, dict):
+            value = _percent(inputs) if name == RATIO_INPUT else _number(inputs.get(name))
+            if value is not None:
+                return value
     return None
+
+
+def _number(value: object) -> float | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if is_number else None  # type: ignore[arg-type]
+
+
+def _percent(inputs: dict[str, object]) -> float | None:
+    if (percent := _number(inputs.get("percent"))) is not None:
+        return percent
+    numerator, denominator = _number(inputs.get("numerator")), _number(inputs.get("denominator"))
+    if numerator is None or not denominator:
+        return None  # a zero denominator has no ratio, rather than 0 %
+    return 100 * numerator / denominator
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -256,18 +275,76 @@ class UnitOverdue:
     name: str
     overdue: int
     escalated: int
+    formerly: list[str] = field(default_factory=list)  # ended units whose work this row holds
 
 
 def overdue_by_unit(qs: QuerySet[Occurrence], today: dt.date) -> list[UnitOverdue]:
-    """Units with overdue work, most first; `escalated` counts those past the grace period."""
-    late = today - dt.timedelta(days=ESCALATE_AFTER_DAYS)
-    rows: dict[int | None, UnitOverdue] = {}
-    overdue = qs.filter(overdue_q(today)).values_list("unit_id", "unit__name", "due")
-    for unit_id, name, due in overdue:
-        row = rows.setdefault(unit_id, UnitOverdue(unit_id, name or "", 0, 0))
-        row.overdue += 1
-        row.escalated += int(due is not None and due < late)
+    """Units with overdue work, most first; `escalated` counts those past the grace period.
+
+    Work of a unit that has since merged or been renamed counts for the unit(s) it became
+    today, naming the old unit in `formerly`: leaders chase whoever exists now.
+    """
+    counts = _overdue_counts(qs, today)
+    units = Unit.objects.in_bulk([pk for pk in counts if pk is not None])
+    heirs_of = heirs_on(units.values(), today)
+    rows: dict[tuple[int, ...], UnitOverdue] = {}
+    for unit_id, (overdue, escalated) in counts.items():
+        unit = units.get(unit_id) if unit_id is not None else None
+        heirs = (heirs_of.get(unit.pk) or [unit]) if unit is not None else []
+        key = tuple(u.pk for u in heirs)
+        name = ", ".join(u.name for u in heirs)
+        out = rows.setdefault(key, UnitOverdue(key[0] if len(key) == 1 else None, name, 0, 0))
+        out.overdue += overdue
+        out.escalated += escalated
+        if unit is not None and heirs != [unit]:
+            out.formerly.append(unit.name)
     return sorted(rows.values(), key=lambda r: (-r.overdue, r.name))
+
+
+def _overdue_counts(qs: QuerySet[Occurrence], today: dt.date) -> dict[int | None, list[int]]:
+    """{unit id: [overdue, overdue past the grace period]} as the tasks were assigned."""
+    late = today - dt.timedelta(days=ESCALATE_AFTER_DAYS)
+    counts: dict[int | None, list[int]] = {}
+    for unit_id, due in qs.filter(overdue_q(today)).values_list("unit_id", "due"):
+        pair = counts.setdefault(unit_id, [0, 0])
+        pair[0] += 1
+        pair[1] += int(due is not None and due < late)
+    return counts
+
+
+def heirs_on(units: Iterable[Unit], day: dt.date) -> dict[int, list[Unit]]:
+    """{unit id: the units it is on `day`}: itself while valid, else what
+    `chiso.org.services.successors` finds (empty for a unit ended without a recorded
+    successor), batched as one query per generation so a list of many old units (every
+    district of a province) does not cost a walk per unit.
+    """
+    found: dict[int, dict[int, Unit]] = {u.pk: {} for u in units}
+    frontier: dict[int, list[Unit]] = {u.pk: [u] for u in units}
+    for _generation in range(MAX_CHAIN + 1):
+        ended = []
+        for start, nodes in frontier.items():
+            for node in nodes:
+                if node.is_valid_on(day):
+                    found[start][node.pk] = node
+                elif node.valid_to is not None and node.valid_to < day:
+                    ended.append((start, node))
+        if not ended:
+            break
+        frontier = _next_generation(ended)
+    return {start: sorted(heirs.values(), key=lambda u: u.code) for start, heirs in found.items()}
+
+
+def _next_generation(ended: list[tuple[int, Unit]]) -> dict[int, list[Unit]]:
+    edges = Lineage.objects.filter(predecessor__in=[n for _s, n in ended]).select_related(
+        "successor"
+    )
+    by_predecessor: dict[int, list[Unit]] = {}
+    for edge in edges:
+        by_predecessor.setdefault(edge.predecessor_id, []).append(edge.successor)
+    frontier: dict[int, list[Unit]] = {}
+    for start, node in ended:
+        frontier.setdefault(start, []).extend(by_predecessor.get(node.pk, []))
+    return frontier
 
 
 def escalations(qs: QuerySet[Occurrence], today: dt.date) -> QuerySet[Occurrence]:

@@ -19,12 +19,22 @@ from django.utils.translation import gettext as _
 
 from chiso.accounts.access import User as AccessUser
 from chiso.accounts.services import Actor, record
+from chiso.frameworks.models import Indicator
 from chiso.org.models import Unit
 from chiso.plans import access
-from chiso.plans.choices import Comparator, OccurrenceStatus, Pillar, Recurrence, Scope
+from chiso.plans.choices import (
+    Aggregate,
+    Comparator,
+    OccurrenceStatus,
+    Pillar,
+    Recurrence,
+    Scope,
+)
 from chiso.plans.evidence import check_upload
 from chiso.plans.leads import resolve_leads
 from chiso.plans.models import (
+    RATIO_INPUT,
+    Attachment,
     Document,
     Measurement,
     Objective,
@@ -34,6 +44,7 @@ from chiso.plans.models import (
     Task,
 )
 from chiso.plans.schedule import due_dates
+from chiso.scoring.engine import RULES, InputSpec
 
 # Recurring tasks without an end get their occurrences this far ahead; `chiso remind` extends.
 HORIZON_DAYS = 366
@@ -88,6 +99,9 @@ def create_document(
     source_url: str = "",
     related: Sequence[Document] = (),
 ) -> Document:
+    """A document of `province`. Users need the province admin role."""
+    _check(acting_user, lambda user: access.can_manage(user, province))
+    _check_number(province, number)
     document = Document.objects.create(
         province=province,
         kind=kind,
@@ -98,9 +112,61 @@ def create_document(
         text=text,
         source_url=source_url,
     )
-    document.related.set(related)
+    document.related.set(_same_province(related, province))
     record(acting_user, "plans.create_document", document, new={"number": number})
     return document
+
+
+DOCUMENT_FIELDS = ("kind", "number", "issued_on", "issuer", "title", "text", "source_url")
+
+
+@transaction.atomic
+def update_document(
+    acting_user: Actor,
+    document: Document,
+    *,
+    related: Sequence[Document] | None = None,
+    **changes: object,
+) -> Document:
+    """Change the fields in `changes` (DOCUMENT_FIELDS) and, when given, the related documents.
+
+    The audit row keeps the old and new values of what changed. Users need the admin role.
+    """
+    _check(acting_user, lambda user: access.can_manage(user, document.province))
+    unknown = set(changes) - set(DOCUMENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not document fields: {sorted(unknown)}")
+    if "number" in changes:
+        _check_number(document.province, str(changes["number"]), exclude=document)
+    old = {k: str(getattr(document, k)) for k in changes if getattr(document, k) != changes[k]}
+    for name, value in changes.items():
+        setattr(document, name, value)
+    document.save()
+    if related is not None:
+        if document in related:
+            raise ValidationError(_("Văn bản không thể thực hiện chính nó."))
+        document.related.set(_same_province(related, document.province))
+    new = {k: str(getattr(document, k)) for k in old}
+    record(acting_user, "plans.update_document", document, old=old, new=new)
+    return document
+
+
+@transaction.atomic
+def add_attachment(
+    acting_user: Actor, document: Document, upload: UploadedFile[bytes]
+) -> Attachment:
+    """A file of the document (type checked on its bytes, size capped, stored privately)."""
+    _check(acting_user, lambda user: access.can_manage(user, document.province))
+    attachment = Attachment(
+        document=document,
+        name=(upload.name or "tep")[:255],
+        content_type=check_upload(upload),
+        size=upload.size or 0,
+    )
+    attachment.file.save(upload.name or "tep", upload, save=False)
+    attachment.save()
+    record(acting_user, "plans.add_attachment", document, new={"file": attachment.name})
+    return attachment
 
 
 @transaction.atomic
@@ -114,6 +180,9 @@ def add_objective(
     illustrative: bool = False,
 ) -> Objective:
     """An objective and its targets (one per level when the statement sets several)."""
+    _check(acting_user, lambda user: access.can_manage(user, document.province))
+    if not targets:
+        raise ValidationError(_("Mục tiêu cần ít nhất một chỉ tiêu."))
     position = document.objectives.count()
     objective = Objective.objects.create(
         document=document, pillar=pillar, text=text, position=position, illustrative=illustrative
@@ -137,6 +206,11 @@ def record_measurement(
 ) -> Measurement:
     """A manual value of the target's metric. Users need the province admin role."""
     _check(acting_user, lambda user: access.can_measure(user, _doc(target)))
+    if target.indicator_id is not None:
+        # Its status reads the indicator's reported values: a manual value would be ignored.
+        raise ValidationError(
+            _("Chỉ tiêu này được đo bằng số liệu báo cáo của chỉ số, không nhập số liệu thủ công.")
+        )
     measurement = Measurement.objects.create(
         target=target,
         value=value,
@@ -147,6 +221,81 @@ def record_measurement(
     )
     record(acting_user, "plans.record_measurement", target, new={"value": value})
     return measurement
+
+
+@transaction.atomic
+def link_indicator(
+    acting_user: Actor,
+    target: Target,
+    *,
+    indicator: Indicator | None,
+    aggregate: Aggregate = Aggregate.MEAN,
+    measured_unit: Unit | None = None,
+) -> Target:
+    """Measure `target` by a framework leaf's reported values (None: back to manual values).
+
+    A ratio leaf is read as a percent (100 × numerator / denominator); other leaves by their
+    single numeric input. `measured_unit` reads one unit only; otherwise the values of the
+    units of the target's scope are averaged or summed (`aggregate`).
+    """
+    document = _doc(target)
+    _check(acting_user, lambda user: access.can_measure(user, document))
+    old = {"indicator": target.indicator_id}
+    target.indicator = indicator
+    target.indicator_input = _input_name(indicator) if indicator else "value"
+    target.aggregate = aggregate
+    target.measured_unit = measured_unit if indicator else None
+    if measured_unit is not None and not _inside(measured_unit, document.province):
+        raise ValidationError(_("Đơn vị đo không thuộc tỉnh của văn bản."))
+    target.save(update_fields=["indicator", "indicator_input", "aggregate", "measured_unit"])
+    new = {"indicator": target.indicator_id, "aggregate": aggregate}
+    record(acting_user, "plans.link_indicator", target, old=old, new=new)
+    return target
+
+
+def indicator_by_code(framework_code: str, code: str) -> Indicator:
+    """The leaf `code` of the framework's latest version. Raises ValidationError if absent."""
+    found = (
+        Indicator.objects.filter(version__framework__code=framework_code, code=code.strip())
+        .select_related("version__framework")
+        .order_by("-version__number")
+        .first()
+    )
+    if found is None:
+        raise ValidationError(
+            _("Bộ chỉ số %(framework)s không có chỉ tiêu mã %(code)s.")
+            % {"framework": framework_code, "code": code.strip()},
+            code="indicator",
+        )
+    return found
+
+
+def _input_name(indicator: Indicator) -> str:
+    """The entry input that carries the leaf's value. Raises ValidationError if none does."""
+    if not indicator.is_leaf or not indicator.rule_kind:
+        raise ValidationError(
+            _("Chỉ số %(code)s không phải chỉ tiêu lá có số liệu báo cáo.")
+            % {"code": indicator.code}
+        )
+    if indicator.rule_kind == "ratio":
+        return RATIO_INPUT
+    numeric = [spec.name for spec in _specs(indicator) if spec.type != "choice"]
+    if len(numeric) != 1:
+        raise ValidationError(
+            _("Chỉ số %(code)s không có một giá trị số duy nhất để đo chỉ tiêu.")
+            % {"code": indicator.code}
+        )
+    return numeric[0]
+
+
+def _specs(indicator: Indicator) -> list[InputSpec]:
+    rule = RULES[indicator.rule_kind].from_params(indicator.rule_params, indicator.max_points)
+    return list(rule.inputs)
+
+
+def _inside(unit: Unit, province: Unit) -> bool:
+    parents = {unit.pk, unit.parent_id, unit.parent.parent_id if unit.parent else None}
+    return province.pk in parents
 
 
 @transaction.atomic
@@ -295,6 +444,24 @@ def _lock(occurrence: Occurrence) -> Occurrence:
         .select_related("task__document__province", "unit")
         .get(pk=occurrence.pk)
     )
+
+
+def _check_number(province: Unit, number: str, exclude: Document | None = None) -> None:
+    # The database refuses it too; checking first gives the user a sentence, not an error 500.
+    same = Document.objects.filter(province=province, number=number).exclude(number="")
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if number and same.exists():
+        raise ValidationError(
+            _("Tỉnh đã có văn bản số %(number)s.") % {"number": number}, code="number"
+        )
+
+
+def _same_province(related: Sequence[Document], province: Unit) -> list[Document]:
+    """Related documents come from the same province's programme (no cross-province links)."""
+    if any(d.province_id != province.pk for d in related):
+        raise ValidationError(_("Văn bản liên quan phải thuộc cùng tỉnh."))
+    return list(related)
 
 
 def _doc(target: Target) -> Document:

@@ -1,13 +1,21 @@
 from django.urls import path
 
-from chiso.plans import import_views, views
+from chiso.plans import edit_views, import_views, views
 
 app_name = "plans"
 urlpatterns = [
     path("", views.my_tasks, name="my_tasks"),
     path("van-ban/", views.documents, name="documents"),
     path("van-ban/<int:pk>/", views.document, name="document"),
+    path("van-ban/moi/", edit_views.document_create, name="document_create"),
+    path("van-ban/<int:pk>/sua/", edit_views.document_edit, name="document_edit"),
+    path("van-ban/<int:pk>/dinh-kem/", edit_views.attachment_upload, name="attachment_upload"),
+    path("van-ban/<int:pk>/muc-tieu/", edit_views.objective_add, name="objective_add"),
+    path("dinh-kem/<int:pk>/", edit_views.attachment, name="attachment"),
     path("chi-tieu/", views.targets, name="targets"),
+    path("chi-tieu/<int:pk>/", edit_views.target, name="target"),
+    path("chi-tieu/<int:pk>/chi-so/", edit_views.target_link, name="target_link"),
+    path("chi-tieu/<int:pk>/so-lieu/", edit_views.target_measure, name="target_measure"),
     path("qua-han/", views.overdue, name="overdue"),
     path("lich/", views.calendar, name="calendar"),
     path("nhiem-vu/<int:pk>/", views.occurrence, name="occurrence"),

@@ -22,6 +22,7 @@ from chiso.plans import access, queries, services
 from chiso.plans.choices import TargetStatus, TaskState
 from chiso.plans.export import xlsx_response
 from chiso.plans.forms import (
+    AttachmentForm,
     CompleteForm,
     DocumentFilter,
     MonthFilter,
@@ -67,7 +68,12 @@ def documents(request: HttpRequest) -> HttpResponse:
             _("Trích yếu"),
         ]
         return xlsx_response("van-ban", _("Văn bản"), headers, rows)
-    return render(request, "plans/documents.html", {"form": form, "documents": qs[:MAX_ROWS]})
+    context = {
+        "form": form,
+        "documents": qs[:MAX_ROWS],
+        "can_create": access.manageable_provinces(request.user).exists(),
+    }
+    return render(request, "plans/documents.html", context)
 
 
 @login_required
@@ -85,6 +91,8 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
         "related": doc.related.all(),
         "implemented_by": doc.implemented_by.all(),
         "attachments": doc.attachments.all(),
+        "can_manage": access.can_manage(request.user, doc.province),
+        "attachment_form": AttachmentForm(),
     }
     return render(request, "plans/document.html", context)
 
