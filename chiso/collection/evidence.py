@@ -7,6 +7,12 @@ to its unit, so it can back several indicators and be reused in later periods.
 
 Every write runs in one transaction, checks the actor's role on the unit and writes one audit
 row; links are audited on the entry so they show up in the indicator's history.
+
+Dates inside the period: a dated document backs an indicator of a period only when it was
+issued within that period or in the twelve months before it starts (`evidence_window`) — a
+plan adopted in December 2024 backs the 2025 assessment, one from 2022 does not, and nothing
+issued after the period ends can prove what happened in it. Undated items are not checked.
+Reusing last period's evidence skips the items that fall outside the new window.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import datetime as dt
 import hashlib
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -32,9 +38,10 @@ from chiso.accounts.choices import Role
 from chiso.accounts.services import Actor, record
 from chiso.collection.choices import AssessmentStatus as S
 from chiso.collection.choices import EvidenceKind
-from chiso.collection.models import Assessment, Entry, Evidence
+from chiso.collection.models import Assessment, Entry, Evidence, Period
 from chiso.collection.services import CollectionError
 from chiso.collection.workflow import EDITABLE_BY_REPORTER, NotAllowed, require_role
+from chiso.lib.formats import vn_date
 
 DEFAULT_MAX_MB = 20
 UNIT_ROLES = {Role.REPORTER, Role.HEAD, Role.ADMIN}
@@ -53,7 +60,61 @@ KINDS: dict[str, tuple[str, str]] = {  # detected kind → (content type, extens
 
 
 class EvidenceError(CollectionError):
-    """An upload or reference that cannot be accepted (message in Vietnamese)."""
+    """An upload or reference that cannot be accepted (message in Vietnamese).
+
+    `fields` places each message on the form field it is about (`file`, `number`,
+    `issued_on`, `summary`), so a form can show it beside the box; `messages` lists them all.
+    """
+
+    def __init__(self, messages: Sequence[str], fields: Mapping[str, Sequence[str]] | None = None):
+        super().__init__(messages)
+        self.fields: dict[str, list[str]] = {k: list(v) for k, v in (fields or {}).items()}
+
+    @classmethod
+    def on(cls, field: str, message: str) -> EvidenceError:
+        return cls([message], {field: [message]})
+
+
+LOOKBACK_MONTHS = 12  # how long before its period a document may have been issued
+
+
+def evidence_window(period: Period) -> tuple[dt.date, dt.date]:
+    """(earliest, latest) issue date of a document that backs `period`'s indicators: from
+    twelve months before the period starts to the day it ends."""
+    start = period.start
+    year, month = divmod(start.year * 12 + start.month - 1 - LOOKBACK_MONTHS, 12)
+    earliest = dt.date(year, month + 1, min(start.day, 28))
+    return earliest, period.end
+
+
+def check_issued_on(issued_on: dt.date | None, period: Period) -> str | None:
+    """Why a document issued on `issued_on` cannot back `period`, or None when it can."""
+    if issued_on is None:
+        return None
+    earliest, latest = evidence_window(period)
+    values = {
+        "d": vn_date(issued_on),
+        "p": period.label,
+        "from": vn_date(earliest),
+        "to": vn_date(latest),
+    }
+    if issued_on > latest:
+        return (
+            _(
+                "Ngày ban hành %(d)s sau khi kỳ %(p)s kết thúc (%(to)s): minh chứng phải ban "
+                "hành từ %(from)s đến %(to)s."
+            )
+            % values
+        )
+    if issued_on < earliest:
+        return (
+            _(
+                "Ngày ban hành %(d)s quá xa trước kỳ %(p)s: minh chứng phải ban hành trong kỳ "
+                "hoặc 12 tháng trước kỳ, từ %(from)s đến %(to)s."
+            )
+            % values
+        )
+    return None
 
 
 def max_bytes() -> int:
@@ -73,24 +134,22 @@ def check_file(stream: IO[bytes], name: str) -> Checked:
     size = _size(stream)
     limit = max_bytes()
     if size > limit:
-        raise EvidenceError(
-            [
-                _("Tệp “%(n)s” quá lớn (%(s)s MB); tối đa %(m)s MB.")
-                % {"n": name, "s": _mb(size), "m": _mb(limit)}
-            ]
+        raise EvidenceError.on(
+            "file",
+            _("Tệp “%(n)s” quá lớn (%(s)s MB); tối đa %(m)s MB.")
+            % {"n": name, "s": _mb(size), "m": _mb(limit)},
         )
     if size == 0:
-        raise EvidenceError([_("Tệp “%(n)s” rỗng.") % {"n": name}])
+        raise EvidenceError.on("file", _("Tệp “%(n)s” rỗng.") % {"n": name})
     kind = _detect(stream)
     if kind is None:
-        raise EvidenceError(
-            [
-                _(
-                    "Tệp “%(n)s” không phải PDF, Word (DOCX), Excel (XLSX), ảnh PNG hay JPEG "
-                    "(kiểm tra theo nội dung tệp, không theo tên)."
-                )
-                % {"n": name}
-            ]
+        raise EvidenceError.on(
+            "file",
+            _(
+                "Tệp “%(n)s” không phải PDF, Word (DOCX), Excel (XLSX), ảnh PNG hay JPEG "
+                "(kiểm tra theo nội dung tệp, không theo tên)."
+            )
+            % {"n": name},
         )
     content_type, extension = KINDS[kind]
     return Checked(content_type, extension, size, _sha256(stream))
@@ -211,7 +270,7 @@ def add_document_reference(
     _require_unit_role(actor, unit)
     problems = _check_reference(number, issued_on, summary)
     if problems:
-        raise EvidenceError(problems)
+        raise EvidenceError([m for found in problems.values() for m in found], problems)
     evidence = Evidence.objects.create(
         unit=unit,
         kind=EvidenceKind.DOCUMENT,
@@ -229,14 +288,15 @@ def add_document_reference(
     return evidence
 
 
-def _check_reference(number: str, issued_on: dt.date | None, summary: str) -> list[str]:
-    out = []
+def _check_reference(number: str, issued_on: dt.date | None, summary: str) -> dict[str, list[str]]:
+    """{form field: messages} of a reference that cannot be stored."""
+    out: dict[str, list[str]] = {}
     if not number.strip():
-        out.append(_("Hãy nhập số hiệu văn bản (ví dụ 586/KH-UBND)."))
-    if not summary.strip():
-        out.append(_("Hãy nhập trích yếu văn bản."))
+        out["number"] = [_("Hãy nhập số hiệu văn bản (ví dụ 586/KH-UBND).")]
     if issued_on is not None and issued_on > dt.date.today():
-        out.append(_("Ngày ban hành không được sau hôm nay."))
+        out["issued_on"] = [_("Ngày ban hành %(d)s sau hôm nay.") % {"d": vn_date(issued_on)}]
+    if not summary.strip():
+        out["summary"] = [_("Hãy nhập trích yếu văn bản.")]
     return out
 
 
@@ -275,18 +335,10 @@ def _check_can_change(entry: Entry, evidence: Evidence, actor: Actor) -> None:
     if assessment.status not in EDITABLE_BY_REPORTER:
         # After submission only the province may still adjust what backs a figure.
         require_role(actor, assessment, {Role.ADMIN})
-    issued = evidence.issued_on
-    if issued is not None and issued > assessment.period.end:
-        raise EvidenceError(
-            [
-                _("Văn bản %(n)s ban hành ngày %(d)s, sau kỳ đánh giá (đến %(e)s).")
-                % {
-                    "n": evidence.number,
-                    "d": issued.strftime("%d/%m/%Y"),
-                    "e": assessment.period.end.strftime("%d/%m/%Y"),
-                }
-            ]
-        )
+    problem = check_issued_on(evidence.issued_on, assessment.period)
+    if problem:
+        message = _("Văn bản %(n)s: %(m)s") % {"n": evidence.number, "m": problem}
+        raise EvidenceError([message], {"issued_on": [problem]})
 
 
 @transaction.atomic
@@ -304,6 +356,8 @@ def carry_forward(assessment: Assessment, actor: Actor) -> int:
     for old in previous.entries.select_related("indicator").prefetch_related("evidence"):
         entry = mine.get(old.indicator.code)
         for evidence in old.evidence.all() if entry else ():
+            if check_issued_on(evidence.issued_on, assessment.period):
+                continue  # too old for this period: it stays with the earlier one
             links += link_evidence(entry, evidence, actor)  # type: ignore[arg-type]
     return links
 

@@ -23,6 +23,7 @@ from chiso.collection.choices import AssessmentStatus, EntryStatus, Stage
 from chiso.collection.models import Assessment, Entry, Period
 from chiso.frameworks.models import FrameworkVersion, Indicator
 from chiso.lib import events
+from chiso.lib.formats import parse_vn_date
 from chiso.lib.periods import parse_period
 from chiso.org.choices import UnitKind
 from chiso.org.models import Unit
@@ -98,7 +99,7 @@ class EntryChange:
     stage: str = Stage.SELF
     progress: str | None = None
     owner: str | None = None
-    due: Any = None
+    due: Any = None  # a date, or text such as "30/9/2025"; anything else is refused
     note: str | None = None
     where: str = ""  # "dòng 12" for sheet imports: prefixed to every message
     extra: dict[str, Any] = field(default_factory=dict)
@@ -341,6 +342,12 @@ def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str
         return [prefix + _("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
     if change.progress is not None and change.progress not in EntryStatus.values:
         return [prefix + _("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
+    if change.due is not None and as_due_date(change.due) is None:
+        return [
+            prefix
+            + _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)")
+            % {"c": change.code, "v": change.due}
+        ]
     if change.inputs is None:
         return []
     return [prefix + m for m in validate_inputs(entry.indicator, change.inputs)]
@@ -413,6 +420,21 @@ def _check_value(indicator: Indicator, kind: str, label: str, value: Any) -> str
     return None
 
 
+def as_due_date(value: Any) -> dt.date | None:
+    """An entry's "Hạn xử lý" as a real date: a date, or text typed 30/9/2025 or 2025-09-30;
+    None for anything else (31/02/2025, "cuối năm", a number)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_vn_date(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _apply(entry: Entry, change: EntryChange, actor: Actor, reason: str = "") -> Entry | None:
     old = _snapshot(entry)
     if change.inputs is not None:
@@ -420,7 +442,7 @@ def _apply(entry: Entry, change: EntryChange, actor: Actor, reason: str = "") ->
     for name in ("progress", "owner", "due", "note"):
         value = getattr(change, name)
         if value is not None:
-            setattr(entry, name, value)
+            setattr(entry, name, as_due_date(value) if name == "due" else value)
     new = _snapshot(entry)
     if new == old:
         return None

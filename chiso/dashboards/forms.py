@@ -1,33 +1,65 @@
-"""Forms of the assessment pages. Dates are typed dd/mm/yyyy; they only validate shapes —
-the rules live in the collection services, which every write goes through."""
+"""Forms of the assessment pages. They validate shapes and say precisely what is wrong with
+each field; the rules live in the collection services, which every write goes through (a
+form may ask the same rule early, to put its message beside the right box).
+
+Dates: inputs are `type="date"` — the browser's picker, which shows the date in the user's
+locale (dd/mm/yyyy in Vietnamese) and sends 2025-09-30. A browser without one shows a text box
+where 30/9/2025 (or 30/09/2025, 30-9-2025) is accepted; dates elsewhere on the pages are
+always written dd/mm/yyyy. Rendered with assessments/_form_field.html, each input names its
+help text and its errors in `aria-describedby` (Django builds the attribute; the template
+gives the messages those ids)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from chiso.accounts.models import AuditEvent
 from chiso.collection.choices import Review
+from chiso.collection.evidence import check_issued_on, evidence_window
+from chiso.collection.models import Period
 from chiso.frameworks.models import FrameworkVersion
+from chiso.lib.formats import parse_vn_date, vn_date
 from chiso.lib.periods import parse_period
 from chiso.org.choices import UnitKind
 from chiso.org.models import PeerGroup, Unit, UnitQuerySet
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"]
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
+
+
+class DateInput(forms.DateInput):
+    """`<input type="date">` with an ISO value (what the picker needs); text typed into a
+    browser without a picker (30/9/2025) is sent back as typed."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"placeholder": "dd/mm/yyyy", **(attrs or {})}, format="%Y-%m-%d")
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            try:
+                return parse_vn_date(value).isoformat()
+            except ValueError:
+                return value  # kept as typed, beside its error
+        return super().format_value(value)
 
 
 class VnDateField(forms.DateField):
-    """A date typed as 30/09/2025 (ISO also accepted, for the browser's own date picker)."""
+    """A date from the picker (2025-09-30) or typed as 30/9/2025."""
+
+    default_error_messages = {
+        "invalid": _("Không phải ngày có thật; hãy nhập dạng dd/mm/yyyy, ví dụ 30/9/2025."),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", DATE_FORMATS)
-        kwargs.setdefault(
-            "widget", forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"})
-        )
+        kwargs.setdefault("widget", DateInput())
         super().__init__(**kwargs)
 
 
@@ -56,18 +88,24 @@ class OpenPeriodForm(forms.Form):
         label=_("hoặc chọn từng đơn vị"),
         required=False,
         queryset=Unit.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("Giữ Ctrl (hoặc ⌘) để chọn nhiều đơn vị."),
     )
 
-    def __init__(self, *args: Any, units: UnitQuerySet, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: UnitQuerySet, query: str = "", **kwargs: Any) -> None:
+        """`units`: every unit the admin may open for (one province); `query` narrows the
+        list of units to pick from (diacritic-insensitive), never what a kind or group opens."""
         super().__init__(*args, **kwargs)
         self.scope = units
         field = self.fields["version"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = FrameworkVersion.objects.select_related("framework")
+        group = self.fields["group"]
+        assert isinstance(group, forms.ModelChoiceField)
+        group.queryset = PeerGroup.objects.filter(Q(scope__isnull=True) | Q(scope__in=units))
         chosen = self.fields["units"]
         assert isinstance(chosen, forms.ModelMultipleChoiceField)
-        chosen.queryset = units
+        chosen.queryset = units.search(query) if query else units
 
     def clean_period(self) -> str:
         code = str(self.cleaned_data["period"]).strip()
@@ -101,16 +139,65 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Lý do"), required=False, widget=forms.Textarea)
 
 
+def evidence_ids(entry_id: int) -> str:
+    """Ids of one indicator's evidence boxes (`ev-12-number`): unique on a page of many."""
+    return f"ev-{entry_id}-%s"
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Tệp (PDF, DOCX, XLSX, PNG, JPEG)"))
-    title = forms.CharField(label=_("Tên minh chứng"), required=False, max_length=255)
+    file = forms.FileField(
+        label=_("Tệp (PDF, DOCX, XLSX, PNG, JPEG)"),
+        error_messages={
+            "required": _("Hãy chọn tệp minh chứng để tải lên."),
+            "empty": _("Tệp đã chọn rỗng."),
+        },
+        widget=forms.FileInput(attrs={"accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"}),
+    )
+    title = forms.CharField(
+        label=_("Tên minh chứng"),
+        required=False,
+        max_length=255,
+        help_text=_("Để trống thì dùng tên tệp."),
+    )
 
 
 class ReferenceForm(forms.Form):
-    number = forms.CharField(label=_("Số hiệu"), max_length=80)
+    """An official document as evidence. With `period`, the issue date must fall in its
+    window (`chiso.collection.evidence.evidence_window`), and the picker offers only those."""
+
+    number = forms.CharField(
+        label=_("Số hiệu"),
+        max_length=80,
+        error_messages={"required": _("Hãy nhập số hiệu văn bản (ví dụ 586/KH-UBND).")},
+        widget=forms.TextInput(attrs={"placeholder": "586/KH-UBND"}),
+    )
     issued_on = VnDateField(label=_("Ngày ban hành"), required=False)
     signer = forms.CharField(label=_("Người ký"), required=False, max_length=120)
-    summary = forms.CharField(label=_("Trích yếu"), widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(
+        label=_("Trích yếu"),
+        error_messages={"required": _("Hãy nhập trích yếu văn bản.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, period: Period | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.period = period
+        if period is not None:
+            earliest, latest = evidence_window(period)
+            field = self.fields["issued_on"]
+            field.help_text = _("Trong kỳ hoặc 12 tháng trước kỳ: từ %(a)s đến %(b)s.") % {
+                "a": vn_date(earliest),
+                "b": vn_date(latest),
+            }
+            field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
+
+    def clean_issued_on(self) -> dt.date | None:
+        issued: dt.date | None = self.cleaned_data.get("issued_on")
+        if issued is not None and self.period is not None:
+            problem = check_issued_on(issued, self.period)
+            if problem:
+                raise forms.ValidationError(problem)
+        return issued
 
 
 class ReviewForm(forms.Form):

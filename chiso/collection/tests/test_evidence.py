@@ -129,7 +129,7 @@ def test_a_document_reference_needs_a_number_and_a_summary(cast: Cast) -> None:
 
 def test_a_document_issued_after_the_period_cannot_back_it(cast: Cast) -> None:
     entry = cast.assessment.entries.get(indicator__code="1.2")
-    with pytest.raises(EvidenceError, match="sau kỳ đánh giá"):
+    with pytest.raises(EvidenceError, match="sau khi kỳ Năm 2025 kết thúc"):
         add_document_reference(
             cast.commune, cast.reporter, number="5/KH-UBND", issued_on=dt.date(2026, 1, 5),
             signer="Chủ tịch", summary="Kế hoạch", entries=[entry],

@@ -4,8 +4,10 @@ fallback that saves every field), workflow buttons and evidence slots."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +21,7 @@ from chiso.accounts import access
 from chiso.accounts.choices import Role
 from chiso.collection import evidence as evidence_services
 from chiso.collection.choices import AssessmentStatus as S
+from chiso.collection.evidence import EvidenceError
 from chiso.collection.models import Assessment, Entry
 from chiso.collection.services import CollectionError, ConflictError, EntryChange
 from chiso.collection.workflow import (
@@ -35,6 +38,7 @@ from chiso.dashboards.assessments.common import (
     back_to,
     entry_or_404,
     is_admin_of,
+    is_htmx,
     no_store,
     report,
     require,
@@ -42,6 +46,7 @@ from chiso.dashboards.assessments.common import (
 from chiso.dashboards.assessments.rows import (
     Conflict,
     Leaf,
+    Sheet,
     Typed,
     build_sheet,
     can_edit,
@@ -49,7 +54,7 @@ from chiso.dashboards.assessments.rows import (
     describe,
     typed_inputs,
 )
-from chiso.dashboards.forms import ReferenceForm, UploadForm
+from chiso.dashboards.forms import ReferenceForm, UploadForm, evidence_ids
 
 NEEDS_REASON = {"reject", "reopen"}
 EVIDENCE_CHOICES = 300  # the picker lists the unit's newest items
@@ -62,20 +67,69 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, assessment: Assessment, typed: Typed, status: int = 200
+    request: HttpRequest,
+    assessment: Assessment,
+    typed: Typed,
+    status: int = 200,
+    attempt: Attempt | None = None,
 ) -> HttpResponse:
+    sheet = build_sheet(assessment, request.user, typed)
+    evidence = _evidence_context(request, assessment)
+    _attach_forms(sheet, assessment, evidence["evidence_ok"], attempt)
+    is_admin = is_admin_of(request, assessment.unit)
     context: dict[str, Any] = {
-        **_evidence_context(request, assessment),
+        **evidence,
         "a": assessment,
-        "sheet": build_sheet(assessment, request.user, typed),
+        "sheet": sheet,
         "transitions": allowed_transitions(request.user, assessment),
         "needs_reason": NEEDS_REASON,
         "since_approval": changes_since_approval(assessment) if assessment.approved_at else None,
-        "is_admin": is_admin_of(request, assessment.unit),
+        "is_admin": is_admin,
         "can_verify": assessment.status == S.SIGNED and bool(access.verifier_units(request.user)),
         "has_previous": evidence_services.previous_assessment(assessment) is not None,
+        "tools": _tools(request, assessment, is_admin),
+        "problems": _problems(sheet, attempt),
     }
     return no_store(render(request, "assessments/detail.html", context, status=status))
+
+
+@dataclass(frozen=True)
+class Tools:
+    """Which of the Excel round trip and the sheet import the user may use on this
+    assessment — the same rules as chiso.exports.views (a link is shown only when it works)."""
+
+    template: bool  # anyone who can read the assessment downloads the filled template
+    upload: bool  # the unit's reporters upload it back
+    sheet: bool  # the province's admins, or the reporters while the unit still edits
+
+
+def _tools(request: HttpRequest, assessment: Assessment, is_admin: bool) -> Tools:
+    reporter = access.has_role(request.user, assessment.unit, Role.REPORTER)
+    editable = assessment.status in EDITABLE_BY_REPORTER
+    sheet = assessment.status != S.LOCKED and (is_admin or (reporter and editable))
+    return Tools(template=True, upload=reporter, sheet=sheet)
+
+
+def _problems(sheet: Sheet, attempt: Attempt | None) -> list[tuple[str, str]]:
+    """(anchor, text) of everything that stopped a plain-form save, listed at the top of the
+    re-rendered page with links to the boxes (the messages also sit beside each box)."""
+    out = []
+    for leaf in sheet.leaves:
+        code = leaf.indicator.code
+        out += [(f.html_id, f"{code} · {f.label}: {f.error}") for f in leaf.fields if f.error]
+        out += [(f"leaf-{leaf.pk}", m) for m in leaf.messages]
+        if leaf.conflict:
+            out.append((f"result-{leaf.pk}", _("%(c)s: người khác vừa lưu.") % {"c": code}))
+        if attempt is not None and attempt.entry_id == leaf.pk:
+            for form in (leaf.upload_form, leaf.reference_form):
+                if form is None or not form.is_bound:
+                    continue
+                for name, errors in form.errors.items():
+                    anchor = form[name].auto_id if name in form.fields else f"evidence-{leaf.pk}"
+                    label = form.fields[name].label if name in form.fields else code
+                    out += [(anchor, f"{code} · {label}: {e}") for e in errors]
+            out += [(f"evidence-{leaf.pk}", f"{code}: {m}") for m in leaf.evidence_errors]
+    return out
 
 
 def _evidence_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
@@ -180,9 +234,12 @@ def _leaf_response(
 ) -> HttpResponse:
     assessment.refresh_from_db(fields=["revision", "status"])
     sheet = build_sheet(assessment, request.user, typed)
+    evidence = _evidence_context(request, assessment)
+    if whole:  # the evidence block is drawn again too
+        _attach_forms(sheet, assessment, evidence["evidence_ok"], None)
     leaf = sheet.leaf(entry_id)
     context = {
-        **_evidence_context(request, assessment),
+        **evidence,
         "a": assessment,
         "sheet": sheet,
         "leaf": leaf,
@@ -223,7 +280,7 @@ def save_all(request: HttpRequest, pk: int) -> HttpResponse:
     typed = Typed()
     changes = _changed(request, assessment, typed)
     if typed.errors or any(typed.messages.values()):
-        messages.error(request, _("Chưa lưu: có giá trị không hợp lệ, xem thông báo bên cạnh."))
+        # The page lists every problem at the top, each linked to its box.
         return _page(request, assessment, typed, status=400)
     try:
         count = save_self_inputs(
@@ -314,70 +371,175 @@ def mark_fixed(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
 # --- evidence ------------------------------------------------------------------------------
 
 
+@dataclass
+class Attempt:
+    """One try at adding evidence to a leaf: the bound form that failed (to draw it back with
+    what was typed and each message beside its box), or messages not about any one box."""
+
+    entry_id: int
+    upload: UploadForm | None = None
+    reference: ReferenceForm | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        bound = [f for f in (self.upload, self.reference) if f is not None]
+        return bool(self.errors) or any(f.errors for f in bound)
+
+
 @login_required
 @require_POST
 def add_evidence(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
-    """Upload a file, add a document reference, or pick one of the unit's earlier items."""
+    """Upload a file, add a document reference, or pick one of the unit's earlier items.
+
+    With HTMX the answer is the leaf's evidence block (swapped in place); without, a success
+    redirects back and an error re-renders the page with the bound form (status 400)."""
     assessment = assessment_or_404(request, pk)
     entry = entry_or_404(assessment, entry_id)
+    attempt = Attempt(entry.pk)
     adders = {"file": _add_file, "document": _add_reference, "pick": _add_existing}
     adder = adders.get(request.POST.get("kind", ""))
-    if adder is None:
-        messages.error(request, _("Loại minh chứng không hợp lệ."))
-        return back_to(assessment, f"leaf-{entry.pk}")
+    added = False
     try:
-        if adder(request, assessment, entry):
-            messages.success(
-                request, _("Đã gắn minh chứng cho %(c)s.") % {"c": entry.indicator.code}
-            )
+        if adder is None:
+            attempt.errors.append(_("Loại minh chứng không hợp lệ."))
+        else:
+            added = adder(request, assessment, entry, attempt)
     except NotAllowed as error:
         raise PermissionDenied from error
-    except CollectionError as error:
-        report(request, error)
+    code = entry.indicator.code
+    if attempt.failed:
+        status = _("Chưa gắn minh chứng cho %(c)s: xem thông báo bên cạnh các ô.") % {"c": code}
+        if is_htmx(request):
+            return _evidence_block(request, assessment, entry.pk, attempt, status)
+        return _page(request, assessment, Typed(), status=400, attempt=attempt)
+    done = (
+        _("Đã gắn minh chứng cho %(c)s.") % {"c": code}
+        if added
+        else _("Minh chứng này đã gắn với %(c)s.") % {"c": code}
+    )
+    if is_htmx(request):
+        return _evidence_block(request, assessment, entry.pk, None, done)
+    messages.success(request, done)
     return back_to(assessment, f"leaf-{entry.pk}")
 
 
-def _add_file(request: HttpRequest, assessment: Assessment, entry: Entry) -> bool:
-    form = UploadForm(request.POST, request.FILES)
+def _evidence_block(
+    request: HttpRequest,
+    assessment: Assessment,
+    entry_id: int,
+    attempt: Attempt | None,
+    status: str,
+) -> HttpResponse:
+    sheet = build_sheet(assessment, request.user)
+    context = {**_evidence_context(request, assessment), "a": assessment, "oob_status": status}
+    _attach_forms(sheet, assessment, context["evidence_ok"], attempt)
+    context["leaf"] = sheet.leaf(entry_id)
+    return no_store(render(request, "assessments/_evidence_response.html", context))
+
+
+def _attach_forms(
+    sheet: Sheet, assessment: Assessment, evidence_ok: bool, attempt: Attempt | None
+) -> None:
+    """Fresh evidence forms on every leaf; the failed attempt's bound form on its own leaf."""
+    if not evidence_ok:
+        return
+    for leaf in sheet.leaves:
+        ids = evidence_ids(leaf.pk)
+        leaf.upload_form = UploadForm(auto_id=ids)
+        leaf.reference_form = ReferenceForm(auto_id=ids, period=assessment.period)
+        if attempt is None or attempt.entry_id != leaf.pk:
+            continue
+        leaf.upload_form = attempt.upload or leaf.upload_form
+        leaf.reference_form = attempt.reference or leaf.reference_form
+        leaf.evidence_open = True
+        leaf.evidence_errors = attempt.errors
+        for form in (attempt.upload, attempt.reference):
+            _focus_first_error(form)
+
+
+def _focus_first_error(form: forms.Form | None) -> None:
+    """Put the keyboard on the first box that needs fixing (after a swap or a reload)."""
+    if form is None:
+        return
+    for name in form.errors:
+        if name in form.fields:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
+
+
+def _add_file(request: HttpRequest, assessment: Assessment, entry: Entry, attempt: Attempt) -> bool:
+    form = UploadForm(request.POST, request.FILES, auto_id=evidence_ids(entry.pk))
+    attempt.upload = form
     if not form.is_valid():
-        return _form_errors(request, form.errors)
+        return False
     upload = form.cleaned_data["file"]
-    evidence_services.upload_evidence(
-        assessment.unit, upload, upload.name or "tep", request.user,
-        title=form.cleaned_data["title"], entries=[entry],
-    )  # fmt: skip
+    try:
+        evidence_services.upload_evidence(
+            assessment.unit, upload, upload.name or "tep", request.user,
+            title=form.cleaned_data["title"], entries=[entry],
+        )  # fmt: skip
+    except NotAllowed:
+        raise
+    except CollectionError as error:
+        _place(form, error)
+        return False
     return True
 
 
-def _add_reference(request: HttpRequest, assessment: Assessment, entry: Entry) -> bool:
-    form = ReferenceForm(request.POST)
+def _add_reference(
+    request: HttpRequest, assessment: Assessment, entry: Entry, attempt: Attempt
+) -> bool:
+    form = ReferenceForm(request.POST, auto_id=evidence_ids(entry.pk), period=assessment.period)
+    attempt.reference = form
     if not form.is_valid():
-        return _form_errors(request, form.errors)
+        return False
     data = form.cleaned_data
-    evidence_services.add_document_reference(
-        assessment.unit, request.user, number=data["number"], issued_on=data["issued_on"],
-        signer=data["signer"], summary=data["summary"], entries=[entry],
-    )  # fmt: skip
+    try:
+        evidence_services.add_document_reference(
+            assessment.unit, request.user, number=data["number"], issued_on=data["issued_on"],
+            signer=data["signer"], summary=data["summary"], entries=[entry],
+        )  # fmt: skip
+    except NotAllowed:
+        raise
+    except CollectionError as error:
+        _place(form, error)
+        return False
     return True
 
 
-def _add_existing(request: HttpRequest, assessment: Assessment, entry: Entry) -> bool:
+def _place(form: forms.Form, error: CollectionError) -> None:
+    """The service's messages beside the boxes they are about (the rest above the form)."""
+    by_field = error.fields if isinstance(error, EvidenceError) else {}
+    placed = set()
+    for name, found in by_field.items():
+        if name in form.fields:
+            for message in found:
+                form.add_error(name, message)
+                placed.add(message)
+    for message in error.messages:
+        if message not in placed and not any(message.endswith(m) for m in placed):
+            form.add_error(None, message)
+
+
+def _add_existing(
+    request: HttpRequest, assessment: Assessment, entry: Entry, attempt: Attempt
+) -> bool:
     raw = request.POST.get("evidence", "")
     found = evidence_services.evidence_of_unit(assessment.unit_id).filter(
         pk=int(raw) if raw.isdigit() else 0
     )
     item = found.first()
     if item is None:
-        messages.error(request, _("Hãy chọn một minh chứng của đơn vị."))
+        attempt.errors.append(_("Hãy chọn một minh chứng của đơn vị."))
         return False
-    return evidence_services.link_evidence(entry, item, request.user)
-
-
-def _form_errors(request: HttpRequest, errors: Any) -> bool:
-    for field_errors in errors.values():
-        for message in field_errors:
-            messages.error(request, message)
-    return False
+    try:
+        return evidence_services.link_evidence(entry, item, request.user)
+    except NotAllowed:
+        raise
+    except CollectionError as error:
+        attempt.errors.extend(error.messages)
+        return False
 
 
 @login_required

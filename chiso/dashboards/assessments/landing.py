@@ -27,7 +27,8 @@ from chiso.collection.services import (
 )
 from chiso.dashboards.assessments.common import admin_anywhere, report, require
 from chiso.dashboards.forms import OpenPeriodForm
-from chiso.org.models import Unit
+from chiso.org.choices import UnitKind
+from chiso.org.models import Unit, UnitQuerySet
 
 LIST_LIMIT = 200  # a province has ~170 units per period; older periods are one click away
 CLOSED = (S.APPROVED, S.LOCKED)
@@ -138,12 +139,21 @@ def _all_open(user: access.User) -> list[Due]:
 
 @login_required
 def open_period(request: HttpRequest) -> HttpResponse:
-    """Admin only: open a period for a framework version and a set of units."""
+    """Admin only: open a period for a framework version and a set of units of one province.
+
+    A province admin works on their province; a superuser (or the admin of several) picks the
+    province first. The list of units to pick from narrows with `q` (diacritic-insensitive:
+    "nghi loc" finds "Nghi Lộc"); a kind or a group always opens the whole province's."""
     require(admin_anywhere(request))
-    # The accessor returns a plain queryset (accounts sits below org); narrow it as units.
-    ids = access.units_with_role(request.user, Role.ADMIN).values("pk")
-    scope = Unit.objects.filter(pk__in=ids).order_by("kind", "name")
-    form = OpenPeriodForm(request.POST or None, units=scope)
+    params = request.POST if request.method == "POST" else request.GET
+    provinces = _provinces(request)
+    province = _chosen(provinces, params.get("province", ""))
+    query = params.get("q", "").strip()[:100]
+    context: dict[str, Any] = {"provinces": provinces, "province": province, "q": query}
+    if province is None:
+        return render(request, "assessments/open_period.html", {**context, "form": None})
+    scope = _scope(request, province)
+    form = OpenPeriodForm(request.POST or None, units=scope, query=query)
     if request.method == "POST" and form.is_valid():
         try:
             count = _open(request, form)
@@ -152,7 +162,30 @@ def open_period(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Đã mở kỳ đánh giá cho %(n)s đơn vị.") % {"n": count})
             return redirect("collection:home")
-    return render(request, "assessments/open_period.html", {"form": form})
+    shown = scope.search(query) if query else scope
+    context.update(form=form, shown=shown.count(), total=scope.count())
+    return render(request, "assessments/open_period.html", context)
+
+
+def _provinces(request: HttpRequest) -> UnitQuerySet:
+    """The current provinces the user administers (every one for a superuser)."""
+    ids = access.units_with_role(request.user, Role.ADMIN).values("pk")
+    return Unit.objects.filter(pk__in=ids, kind=UnitKind.PROVINCE).current().order_by("name")
+
+
+def _chosen(provinces: UnitQuerySet, raw: str) -> Unit | None:
+    if raw.isdigit():
+        return provinces.filter(pk=int(raw)).first()
+    only = list(provinces[:2])
+    return only[0] if len(only) == 1 else None
+
+
+def _scope(request: HttpRequest, province: Unit) -> UnitQuerySet:
+    """The province's current units (its departments, communes…) that the user administers."""
+    # The accessor returns a plain queryset (accounts sits below org); narrow it as units.
+    ids = access.units_with_role(request.user, Role.ADMIN).values("pk")
+    inside = Q(pk=province.pk) | Q(parent=province) | Q(parent__parent=province)
+    return Unit.objects.filter(inside, pk__in=ids).current().order_by("kind", "name")
 
 
 def _open(request: HttpRequest, form: OpenPeriodForm) -> int:

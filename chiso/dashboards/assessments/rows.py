@@ -173,6 +173,12 @@ class Leaf:
     messages: list[str] = field(default_factory=list)
     conflict: Conflict | None = None
     saved: bool = False
+    # The evidence forms of this leaf (set by the page when the user may add evidence), and
+    # whether to show them open: after an error they come back bound, with what was typed.
+    upload_form: Any = None
+    reference_form: Any = None
+    evidence_open: bool = False
+    evidence_errors: list[str] = field(default_factory=list)
 
     @property
     def pk(self) -> int:

@@ -3,6 +3,8 @@ earlier item, and the permission-checked download with safe headers."""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 from typing import Any
 
 import pytest
@@ -86,3 +88,122 @@ def test_another_units_evidence_cannot_be_picked(cast: Cast) -> None:
         {"kind": "pick", "evidence": theirs.pk},
     )
     assert not entry.evidence.exists()
+
+
+# --- errors keep what was typed, each message beside its box --------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TYPED = {
+    "kind": "document",
+    "number": "586/KH-UBND",
+    "signer": "Chủ tịch UBND xã",
+    "summary": "Kế hoạch chuyển đổi số",
+}
+
+
+def _refer(cast: Cast, htmx: bool = False, **data: str) -> Any:
+    entry = cast.entry("1.2")
+    url = reverse("collection:add_evidence", args=[cast.mine.pk, entry.pk])
+    return cast.client("reporter").post(url, {**TYPED, **data}, **(HTMX if htmx else {}))
+
+
+def _box(page: str, name: str, pk: int) -> str:
+    """The opening tag of the evidence box `name` of entry `pk` (by its id)."""
+    start = page.index(f'id="ev-{pk}-{name}"')
+    return page[page.rindex("<", 0, start) : page.index(">", start) + 1]
+
+
+def test_with_htmx_a_too_old_document_comes_back_in_place_with_the_typed_values(
+    cast: Cast,
+) -> None:
+    pk = cast.entry("1.2").pk
+    response = _refer(cast, htmx=True, issued_on="2023-12-31")
+    page = response.content.decode()
+    assert response.status_code == 200  # HTMX swaps 2xx only
+    assert page.lstrip().startswith(f'<div class="evidence" id="evidence-{pk}">')
+    assert "<html" not in page
+    error = f'id="ev-{pk}-issued_on_error"'
+    assert error in page and "Ngày ban hành 31/12/2023 quá xa trước kỳ Năm 2025" in page
+    issued = _box(page, "issued_on", pk)
+    assert 'type="date"' in issued and 'value="2023-12-31"' in issued
+    assert 'aria-invalid="true"' in issued and f"ev-{pk}-issued_on_error" in issued
+    assert "autofocus" in issued
+    assert 'value="586/KH-UBND"' in _box(page, "number", pk)
+    assert 'value="Chủ tịch UBND xã"' in _box(page, "signer", pk)
+    assert "Kế hoạch chuyển đổi số</textarea>" in page
+    assert '<details class="add-evidence" open>' in page
+    assert 'id="autosave-status" hx-swap-oob="innerHTML">Chưa gắn minh chứng cho 1.2' in page
+    assert not Evidence.objects.exists()
+
+
+def test_without_javascript_the_page_comes_back_with_the_bound_form_and_a_summary(
+    cast: Cast,
+) -> None:
+    pk = cast.entry("1.2").pk
+    response = _refer(cast, summary=" ", issued_on="15/03/2025")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "<html" in page  # the whole page, not a redirect
+    summary = _box(page, "summary", pk)
+    assert 'aria-invalid="true"' in summary and f"ev-{pk}-summary_error" in summary
+    assert f'id="ev-{pk}-summary_error">Hãy nhập trích yếu văn bản.' in page
+    assert 'value="586/KH-UBND"' in _box(page, "number", pk)
+    assert 'value="2025-03-15"' in _box(page, "issued_on", pk)  # as the date picker needs it
+    assert f'href="#ev-{pk}-summary"' in page  # the summary at the top links to the box
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "message"),
+    [
+        ("31/02/2025", "31/02/2025", "Không phải ngày có thật; hãy nhập dạng dd/mm/yyyy"),
+        (
+            "05/01/2026",
+            "2026-01-05",
+            "Ngày ban hành 05/01/2026 sau khi kỳ Năm 2025 kết thúc (31/12/2025)",
+        ),
+    ],
+)
+def test_a_date_outside_the_period_or_not_a_date_is_refused_beside_the_date_box(
+    cast: Cast, typed: str, kept: str, message: str
+) -> None:
+    pk = cast.entry("1.2").pk
+    page = html.unescape(_refer(cast, htmx=True, issued_on=typed).content.decode())
+    start = page.index(f'id="ev-{pk}-issued_on_error"')
+    assert message in page[start : page.index("</span>", start)]
+    assert f'value="{kept}"' in _box(page, "issued_on", pk)
+    assert not Evidence.objects.exists()
+
+
+def test_a_date_typed_dd_m_yyyy_is_accepted_and_shown_dd_mm_yyyy(cast: Cast) -> None:
+    pk = cast.entry("1.2").pk
+    response = _refer(cast, htmx=True, issued_on="1/2/2025")
+    page = html.unescape(response.content.decode())
+    assert Evidence.objects.get().issued_on == dt.date(2025, 2, 1)
+    assert "ngày 01/02/2025" in page and "Đã gắn minh chứng cho 1.2" in page
+    issued = _box(page, "issued_on", pk)  # a fresh, empty form again
+    assert 'value="' not in issued
+    assert 'min="2024-01-01"' in issued and 'max="2025-12-31"' in issued
+    assert "từ 01/01/2024 đến 31/12/2025" in page  # the rule, as help text under the box
+
+
+def test_with_htmx_a_bad_file_keeps_the_title_and_says_why_beside_the_file_box(
+    cast: Cast,
+) -> None:
+    entry = cast.entry("1.2")
+    pk = entry.pk
+    url = reverse("collection:add_evidence", args=[cast.mine.pk, entry.pk])
+    data = {"kind": "file", "file": SimpleUploadedFile("ke-hoach.pdf", EXE), "title": "Kế hoạch"}
+    page = html.unescape(cast.client("reporter").post(url, data, **HTMX).content.decode())
+    start = page.index(f'id="ev-{entry.pk}-file_error"')
+    assert "không phải PDF" in page[start : page.index("</span>", start)]
+    assert 'aria-invalid="true"' in _box(page, "file", pk)
+    assert 'value="Kế hoạch"' in _box(page, "title", pk)
+    assert not Evidence.objects.exists()
+
+
+def test_with_htmx_a_missing_file_is_named(cast: Cast) -> None:
+    entry = cast.entry("1.2")
+    url = reverse("collection:add_evidence", args=[cast.mine.pk, entry.pk])
+    page = cast.client("reporter").post(url, {"kind": "file"}, **HTMX).content.decode()
+    assert f'id="ev-{entry.pk}-file_error">Hãy chọn tệp minh chứng để tải lên.' in page

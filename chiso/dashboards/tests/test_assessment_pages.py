@@ -4,16 +4,21 @@ fallback, workflow buttons, audit rows and query-count guards."""
 from __future__ import annotations
 
 import html
+import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from chiso.accounts.models import AuditEvent
 from chiso.collection.choices import AssessmentStatus as S
 from chiso.collection.choices import Review
+from chiso.collection.models import Evidence
 from chiso.collection.workflow import review_entry, transition, verify_entry
 from chiso.dashboards.tests.test_assessment_fixtures import Cast, cast_fixture, leaf_post  # noqa: F401
+from chiso.org.models import Unit
 from chiso.scoring.models import ScoreSnapshot
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -132,6 +137,7 @@ def test_keep_theirs_redraws_the_row_from_what_is_stored(cast: Cast) -> None:
     response = cast.client("reporter").post(url, {"keep": "1"}, **HTMX)
     assert response["HX-Retarget"] == f"#leaf-{entry.pk}"
     assert f'name="in-{entry.pk}-count" value="7"' in response.content.decode()
+    assert f'id="ev-{entry.pk}-number"' in response.content.decode()  # evidence forms kept
 
 
 def test_without_javascript_the_whole_form_saves_at_once(cast: Cast) -> None:
@@ -374,3 +380,209 @@ def test_the_assessment_page_does_not_grow_its_queries_with_indicators_or_eviden
     with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.status_code == 200
+
+
+# --- opening a period: one province, searchable ----------------------------------------------
+
+
+def _other_province() -> Unit:
+    other = Unit.objects.create(code="k", kind="province", name="Tỉnh Khác")
+    Unit.objects.create(code="k.xa-c", kind="commune", name="Xã Cẩm Lộc", parent=other)
+    return other
+
+
+def _options(page: str, name: str) -> list[str]:
+    start = page.index(f'name="{name}"')
+    select = page[start : page.index("</select>", start)]
+    return re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select)
+
+
+def test_the_province_admin_is_offered_only_the_units_of_their_province(cast: Cast) -> None:
+    _other_province()
+    page = html.unescape(cast.client("admin").get(reverse("collection:open_period")).text)
+    units = _options(page, "units")
+    assert "Xã A" in units and "Xã B" in units
+    assert "Xã Cẩm Lộc" not in units and "Tỉnh Khác" not in page
+    assert 'name="province"' in page and 'type="hidden"' in page  # no province to pick
+
+
+def test_a_superuser_picks_the_province_first(cast: Cast) -> None:
+    other = _other_province()
+    root = User.objects.create_superuser("root", "root@example.org", "x")
+    client = cast.client(None)
+    client.force_login(root)
+    url = reverse("collection:open_period")
+    first = html.unescape(client.get(url).text)
+    assert _options(first, "province") == ["Tỉnh Khác", "Tỉnh Thử"]
+    assert 'name="units"' not in first  # no units before a province is chosen
+    chosen = html.unescape(client.get(url, {"province": other.pk}).text)
+    assert sorted(_options(chosen, "units")) == ["Tỉnh Khác", "Xã Cẩm Lộc"]
+    data = {"province": other.pk, "version": cast.version.pk, "period": "2026", "kind": "commune"}
+    assert client.post(url, data).status_code == 302
+    opened = cast.version.assessments.filter(period__code="2026")
+    assert [a.unit.code for a in opened] == ["k.xa-c"]  # not the communes of Tỉnh Thử
+
+
+def test_the_unit_list_is_searchable_without_diacritics(cast: Cast) -> None:
+    client = cast.client("admin")
+    url = reverse("collection:open_period")
+    page = html.unescape(client.get(url, {"q": "xa a"}).text)
+    assert _options(page, "units") == ["Xã A"]
+    assert "1/4 đơn vị" in page  # of the province, its office and its two communes
+    data = {"q": "xa a", "version": cast.version.pk, "period": "2026", "units": [cast.commune.pk]}
+    assert client.post(url, data).status_code == 302
+    assert [a.unit for a in cast.version.assessments.filter(period__code="2026")] == [cast.commune]
+
+
+def test_a_unit_of_another_province_cannot_be_posted(cast: Cast) -> None:
+    other = _other_province()
+    foreign = Unit.objects.get(code="k.xa-c")
+    data = {"version": cast.version.pk, "period": "2026", "units": [foreign.pk]}
+    response = cast.client("admin").post(reverse("collection:open_period"), data)
+    assert response.status_code == 200 and "units" in response.context["form"].errors
+    forged = {**data, "province": other.pk}  # a province the admin does not administer
+    page = cast.client("admin").post(reverse("collection:open_period"), forged).text
+    assert "Xã Cẩm Lộc" not in html.unescape(page)
+    assert not cast.version.assessments.filter(period__code="2026").exists()
+
+
+# --- links to the Excel round trip, the sheet import and API tokens --------------------------
+
+
+def _links(cast: Cast, who: str) -> set[str]:
+    page = cast.client(who).get(reverse("collection:detail", args=[cast.mine.pk])).text
+    pk = cast.mine.pk
+    urls = {
+        "template": reverse("exports:template", args=[pk]),
+        "upload": reverse("exports:upload", args=[pk]),
+        "sheet": reverse("exports:sheet", args=[pk]),
+        "tokens": reverse("api:tokens"),
+    }
+    return {name for name, url in urls.items() if f'href="{url}"' in page}
+
+
+def test_each_role_is_linked_to_the_tools_it_may_use(cast: Cast) -> None:
+    assert _links(cast, "reporter") == {"template", "upload", "sheet", "tokens"}
+    assert _links(cast, "admin") == {"template", "sheet", "tokens"}
+    assert _links(cast, "leader") == {"template", "tokens"}
+    assert _links(cast, "head") == {"template", "tokens"}
+
+
+def test_every_linked_tool_opens_for_whoever_sees_the_link(cast: Cast) -> None:
+    for who in ("reporter", "admin", "leader"):
+        page = cast.client(who).get(reverse("collection:detail", args=[cast.mine.pk])).text
+        for url in re.findall(r'href="(/(?:exports|api)/[^"#]+)"', page):
+            assert cast.client(who).get(url).status_code == 200, (who, url)
+
+
+def test_after_submission_the_reporter_no_longer_gets_the_sheet_import(cast: Cast) -> None:
+    cast.fill()
+    cast.plan()
+    transition(cast.mine, "submit", cast.reporter)
+    assert "sheet" not in _links(cast, "reporter")
+    assert "sheet" in _links(cast, "admin")
+
+
+# --- accessibility of the whole assessment page ----------------------------------------------
+
+
+class Audit(HTMLParser):
+    """What an accessibility check needs from a page: every form control, every label, every
+    id, and every id referenced by aria-describedby / aria-labelledby / label[for]."""
+
+    CONTROLS = ("input", "select", "textarea")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.controls: list[dict[str, str]] = []
+        self.labelled: set[str] = set()
+        self.references: list[tuple[str, str]] = []
+        self.live: list[dict[str, str]] = []
+        self.tabindex: list[str] = []
+        self._open_labels = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.append(a["id"])
+        for key in ("aria-describedby", "aria-labelledby"):
+            self.references += [(key, ref) for ref in a.get(key, "").split()]
+        if tag == "label":
+            self._open_labels += 1
+            if a.get("for"):
+                self.labelled.add(a["for"])
+        if tag in self.CONTROLS and a.get("type") not in ("hidden", "submit", "button"):
+            self.controls.append({**a, "_in_label": "1" if self._open_labels else ""})
+        if a.get("aria-live"):
+            self.live.append(a)
+        if a.get("tabindex", "").lstrip("-").isdigit() and int(a["tabindex"]) > 0:
+            self.tabindex.append(a["tabindex"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._open_labels -= 1
+
+
+def audit(page: str) -> Audit:
+    found = Audit()
+    found.feed(page)
+    unlabelled = [
+        c for c in found.controls
+        if not (c.get("id") in found.labelled or c["_in_label"] or c.get("aria-label"))
+    ]  # fmt: skip
+    assert not unlabelled, unlabelled
+    missing = [(k, ref) for k, ref in found.references if ref not in found.ids]
+    assert not missing, missing
+    duplicates = sorted({i for i in found.ids if found.ids.count(i) > 1})
+    assert not duplicates, duplicates
+    assert not found.tabindex  # the order of the page is the keyboard order
+    return found
+
+
+def test_the_assessment_page_is_labelled_and_its_references_resolve(cast: Cast) -> None:
+    cast.fill()
+    cast.plan()
+    Evidence.objects.create(unit=cast.commune, kind="document", number="3/KH", summary="x")
+    for who in ("reporter", "admin", "leader"):
+        page = cast.client(who).get(reverse("collection:detail", args=[cast.mine.pk])).text
+        found = audit(page)
+        status = [a for a in found.live if a.get("id") == "autosave-status"]
+        assert status and status[0]["aria-live"] == "polite" and status[0]["role"] == "status"
+
+
+def test_the_page_drawn_again_after_errors_links_each_error_to_its_box(cast: Cast) -> None:
+    a, b = cast.entry("2.1"), cast.entry("1.1")
+    data = {
+        f"in-{a.pk}-count": "-3",
+        f"in-{b.pk}-numerator": "9",
+        f"in-{b.pk}-denominator": "5",
+        "rev": cast.reload().revision,
+    }
+    response = cast.client("reporter").post(reverse("collection:save", args=[cast.mine.pk]), data)
+    page = response.content.decode()
+    found = audit(page)
+    box = next(c for c in found.controls if c.get("name") == f"in-{a.pk}-count")
+    assert box.get("aria-invalid") == "true"
+    assert f"err-{a.pk}" not in box["aria-describedby"]  # sanity: ids carry the full key
+    assert f"err-in-{a.pk}-count" in box["aria-describedby"].split()
+    ratio = next(c for c in found.controls if c.get("name") == f"in-{b.pk}-numerator")
+    assert f"msg-{b.pk}" in ratio["aria-describedby"].split()  # numerator > denominator
+    assert f'href="#f-in-{a.pk}-count"' in page  # the summary at the top links to the box
+    assert 'id="problems"' in page and "autofocus" in page
+
+
+def test_the_evidence_form_drawn_again_after_an_error_passes_the_same_checks(cast: Cast) -> None:
+    entry = cast.entry("1.2")
+    url = reverse("collection:add_evidence", args=[cast.mine.pk, entry.pk])
+    data = {"kind": "document", "number": "", "issued_on": "2020-01-01", "summary": ""}
+    response = cast.client("reporter").post(url, data)
+    assert response.status_code == 400
+    found = audit(response.content.decode())
+    invalid = {c["name"] for c in found.controls if c.get("aria-invalid") == "true"}
+    assert {"number", "summary", "issued_on"} <= invalid
+
+
+def test_autosave_updates_the_live_region_without_replacing_it(cast: Cast) -> None:
+    page = save_leaf(cast, "2.1", count="7").content.decode()
+    assert '<p id="autosave-status" hx-swap-oob="innerHTML">Đã lưu 2.1' in page
