@@ -13,7 +13,16 @@ register = template.Library()
 
 
 @register.filter
-def vn_number(value: float | int | None, decimals: int = 2) -> str:
+def vn_number(value: object, decimals: int = 2) -> str:
+    """Numbers (and numeric strings such as stored inputs) in the Vietnamese format; anything
+    else, e.g. a choice key among an indicator's raw inputs, is shown as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | None):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return value
     return _vn_number(value, int(decimals))
 
 

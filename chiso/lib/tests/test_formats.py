@@ -80,3 +80,13 @@ def test_period_codes_give_their_span(code: str, kind: str, start: str, end: str
 def test_bad_period_codes_are_refused_with_a_message(code: str) -> None:
     with pytest.raises(PeriodCodeError, match="không hợp lệ"):
         parse_period(code)
+
+
+def test_the_template_filter_formats_numbers_and_passes_other_values_through() -> None:
+    from chiso.lib.templatetags.vn import vn_number as number_filter
+
+    assert number_filter(7.5) == "7,50"
+    assert number_filter("7.5", 1) == "7,5"
+    assert number_filter("chu_tich") == "chu_tich"
+    assert number_filter(None) == "–"
+    assert number_filter(True) == "True"
