@@ -20,7 +20,7 @@ def vn_number(value: object, decimals: int = 2) -> str:
         return str(value)
     if isinstance(value, str):
         try:
-            value = float(value)
+            return _vn_number(float(value), int(decimals))
         except ValueError:
             return value
     return _vn_number(value, int(decimals))
