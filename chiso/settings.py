@@ -164,9 +164,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("CHISO_SESSION_AGE", 8 * 3600)
-# Sessions stay in the database (any worker, any machine can serve any request) with a
-# per-process read cache in front, so most requests do not query the session table.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, read on every request (~0.3 ms). The cached_db backend
+# was tried and withdrawn: with Django's default per-process cache, a logout deletes the
+# session from one worker's cache only, and the other workers keep serving it as logged in
+# for up to the session age. A read cache in front is safe only with a cache every worker
+# shares (Redis, memcached); see test_a_logout_reaches_every_worker.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CHISO_SECURE_COOKIES", False)

@@ -7,6 +7,7 @@ server answering a trivial page (/health/). Goal (issue 4): p95 < 100 ms at 50 c
 2 cores, dashboard throughput ≥ 30 % of the trivial page's.
 
     python bench/web_load/run.py [--duration 30] [--connections 50] [--workers N]
+                                 [--worker-class gthread|sync] [--threads 4]
                                  [--data-dir DIR] [--reuse]
 
 Needs wrk (scripts/ensure-report-tools.sh installs it).
@@ -99,9 +100,10 @@ def session_cookie(data_dir: Path, username: str = "lanhdao") -> str:
     return found.group(1)
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     command = [str(BIN / "gunicorn"), "chiso.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning",
+               "--workers", str(args.workers), "--worker-class", args.worker_class,
+               "--threads", str(args.threads), "--log-level", "warning",
                "--backlog", "512"]  # fmt: skip
     server = subprocess.Popen(command, env=env(data_dir), cwd=ROOT)
     for _ in range(100):
@@ -139,7 +141,9 @@ def measure(page: Page, base: str, cookie: str, args: argparse.Namespace, lua: P
 def report(results: list[Result], args: argparse.Namespace) -> bool:
     trivial = results[0].rps
     print(f"\n{args.connections} kết nối đồng thời, {args.duration} s mỗi trang, "
-          f"gunicorn {args.workers} worker, {os.cpu_count()} CPU")  # fmt: skip
+          f"gunicorn {args.workers} worker {args.worker_class}"
+          f"{f' × {args.threads} luồng' if args.worker_class == 'gthread' else ''}, "
+          f"{os.cpu_count()} CPU, tải máy {os.getloadavg()[0]:.1f}")  # fmt: skip
     head = ("req/s", "p50 ms", "p95 ms", "p99 ms")
     print(f"{'trang':<26}" + "".join(f"{h:>9}" for h in head) + f"{'/trivial':>10}{'lỗi':>6}")
     for r in results:
@@ -160,7 +164,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    # gthread keeps connections alive (sync closes each one, so every request paid a new TCP
+    # connection) and a worker per core plus one hides a worker blocked on the database.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--port", type=int, default=18473)
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--reuse", action="store_true", help="keep and reuse --data-dir's demo")
@@ -171,7 +179,7 @@ def main() -> int:
     if not (args.reuse and (data_dir / "chiso.sqlite3").exists()):
         build_demo(data_dir)
     cookie = session_cookie(data_dir)
-    server = start_server(data_dir, args.port, args.workers)
+    server = start_server(data_dir, args.port, args)
     try:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(LUA)

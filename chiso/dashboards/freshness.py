@@ -9,7 +9,23 @@ worker process, without any invalidation message. Stale entries simply stop bein
 and age out (TIMEOUT). Reading the stamp costs one query (three indexed aggregates).
 
 Data that changes without a re-score (plans' tasks, today's date) is either part of the key
-(the day) or not cached (tasks).
+(the day, the plans' stamp) or not cached.
+
+What is cached: whole page bodies (the leaders' dashboard, the ranking section, each portal
+page), including the decisions that depend only on stamped data — whether a cohort is
+published (a withdrawn one answers 404 on the next request), which province a leader reads.
+What is not: who the user is. The session, the user and their roles are read on every request,
+and what decides the province (superuser flag, units holding a province-wide role) is part of
+the dashboard's key, so a revoked role shows at once. Organisation edits (a unit renamed,
+moved) are not in the stamp: they show after the next re-score or within TIMEOUT.
+
+The stamp itself is read from the database on every request, never kept in the process: a
+worker that cached it for even one second would serve the pre-publication page after another
+worker (or the CLI) published — "visible on the next request in every worker" needs a shared
+source of truth, and the stamp is three indexed aggregates (~0.03 ms on SQLite, one round trip
+on PostgreSQL). A cross-process signal (a file's mtime, a Redis counter) would save that round
+trip but would have to be bumped by every writer, the CLI and bulk imports included; the
+database already is that signal.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ Stable URLs: /portal/, /portal/<framework>/<period>/, /portal/<framework>/<perio
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -72,8 +73,18 @@ def _group_ranks(publication: Publication) -> dict[str, dict[str, int]]:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    html = fragment(request, "portal:index", _index_html)
+    html = fragment(request, "portal:index", lambda: _with_crumbs(_index_html()))
     return render(request, "portal/page.html", {"body": html, "title": _("Công khai kết quả")})
+
+
+def _key(*parts: str) -> str:
+    """A cache key from URL parts (hashed: they come from the visitor)."""
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def _with_crumbs(html: str) -> str:
+    """The page body with its breadcrumbs, rendered (and cached) together."""
+    return render_to_string("portal/_crumbs.html") + html
 
 
 def _index_html() -> str:
@@ -91,12 +102,23 @@ def _index_html() -> str:
 
 
 def ranking(request: HttpRequest, framework: str, period: str) -> HttpResponse:
-    publication = published_or_404(framework, period)
+    """Whether the cohort is published is decided inside the cached build: publications are
+    part of the freshness stamp, so a withdrawal answers 404 on the next request."""
     group = request.GET.get("group", "")
-    key = f"portal:ranking:{publication.pk}:{group}"
-    html = fragment(request, key, lambda: _ranking_html(publication, group))
-    title = f"{publication.version.framework.title} — {publication.period.label}"
+    key = _key("portal:ranking", framework, period, group)
+    title, html = fragment(request, key, lambda: _ranking_page(framework, period, group))
+    if not html:
+        raise Http404
     return render(request, "portal/page.html", {"body": html, "title": title})
+
+
+def _ranking_page(framework: str, period: str, group: str) -> tuple[str, str]:
+    try:
+        publication = published_or_404(framework, period)
+    except Http404:
+        return "", ""
+    title = f"{publication.version.framework.title} — {publication.period.label}"
+    return title, _with_crumbs(_ranking_html(publication, group))
 
 
 def _ranking_html(publication: Publication, group: str) -> str:
@@ -116,12 +138,20 @@ def _ranking_html(publication: Publication, group: str) -> str:
 
 
 def unit(request: HttpRequest, framework: str, period: str, code: str) -> HttpResponse:
-    publication = published_or_404(framework, period)
-    key = f"portal:unit:{publication.pk}:{code}"
-    html = fragment(request, key, lambda: _unit_html(publication, code))
+    key = _key("portal:unit", framework, period, code)
+    html = fragment(request, key, lambda: _unit_page(framework, period, code))
     if not html:
         raise Http404
     return render(request, "portal/page.html", {"body": html, "title": code})
+
+
+def _unit_page(framework: str, period: str, code: str) -> str:
+    try:
+        publication = published_or_404(framework, period)
+    except Http404:
+        return ""
+    html = _unit_html(publication, code)
+    return _with_crumbs(html) if html else ""
 
 
 def _unit_html(publication: Publication, code: str) -> str:

@@ -32,13 +32,34 @@ def home(request: HttpRequest) -> HttpResponse:
     """Leaders get the dashboard; unit people their unit's scorecard; the public the portal."""
     if not request.user.is_authenticated:
         return redirect("dashboards:portal:index")
+    # The whole page body is cached under the stamps, the filters and what decides the
+    # province (see _who), so a warm page costs the session, the roles and the two stamps.
+    key = _key("dashboard", _who(request), sorted(request.GET.items()), plan_links.stamp())
+    body = fragment(request, key, lambda: _dashboard_or_blank(request))
+    if not body:
+        return _elsewhere(request)
+    return render(request, "dashboards/dashboard.html", {"body": body})
+
+
+def _who(request: HttpRequest) -> tuple[bool, list[int]]:
+    """Everything `_province_for` reads about the user: the superuser flag and the units
+    holding a province-wide role. Part of each cache key, so a fragment is shared only by
+    people who would be shown the same province, and a change of role shows at once."""
+    held = access.roles(request.user)
+    mine = sorted(u for u, roles in held.items() if roles & access.PROVINCE_WIDE)
+    return access.is_superuser(request.user), mine
+
+
+def _dashboard_or_blank(request: HttpRequest) -> str:
     province = _province_for(request, required=False)
-    if province is None:
-        unit = access.visible_units(request.user).exclude(kind=PROVINCE_KIND).first()
-        if unit is None:
-            return redirect("dashboards:portal:index")
-        return redirect("dashboards:scorecard", code=unit.code)
-    return _dashboard(request, province)
+    return _dashboard_body(request, province) if province is not None else ""
+
+
+def _elsewhere(request: HttpRequest) -> HttpResponse:
+    unit = access.visible_units(request.user).exclude(kind=PROVINCE_KIND).first()
+    if unit is None:
+        return redirect("dashboards:portal:index")
+    return redirect("dashboards:scorecard", code=unit.code)
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -105,14 +126,6 @@ def _cohorts(request: HttpRequest, province: Unit) -> list[leaders.Cohort]:
     return fragment(request, _key("cohorts", province.pk), lambda: leaders.cohorts(province))
 
 
-def _dashboard(request: HttpRequest, province: Unit) -> HttpResponse:
-    """The whole body is cached under the score and plans stamps and the filters; a warm page
-    costs the session, the user's roles and the two stamps."""
-    key = _key("dashboard", province.pk, sorted(request.GET.items()), plan_links.stamp())
-    body = fragment(request, key, lambda: _dashboard_body(request, province))
-    return render(request, "dashboards/dashboard.html", {"province": province, "body": body})
-
-
 def _dashboard_body(request: HttpRequest, province: Unit) -> str:
     available = _cohorts(request, province)
     chosen = _chosen(available, request.GET.get("c"))
@@ -155,14 +168,22 @@ def _headline(province: Unit, available: list[leaders.Cohort]) -> str:
 
 def ranking(request: HttpRequest) -> HttpResponse:
     """The ranking section alone (HTMX swaps it in when a filter changes)."""
-    province = _province_for(request)
-    assert province is not None
-    available = _cohorts(request, province)
-    chosen = _chosen(available, request.GET.get("c"))
-    html = _ranking_html(request, province, available, chosen)
+    key = _key("ranking-section", _who(request), sorted(request.GET.items()))
+    html = fragment(request, key, lambda: _ranking_section(request))
+    if not html:
+        raise Http404
     if request.headers.get("HX-Request"):
         return HttpResponse(html)
     return redirect(reverse("dashboards:home") + "?" + request.GET.urlencode())
+
+
+def _ranking_section(request: HttpRequest) -> str:
+    province = _province_for(request, required=False)
+    if province is None:
+        return ""
+    available = _cohorts(request, province)
+    chosen = _chosen(available, request.GET.get("c"))
+    return _ranking_html(request, province, available, chosen)
 
 
 def _ranking_html(

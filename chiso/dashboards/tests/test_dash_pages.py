@@ -6,8 +6,11 @@ import statistics
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
+from chiso.accounts.choices import Role
+from chiso.accounts.models import Membership
 from chiso.dashboards import freshness
 from chiso.dashboards.tests.conftest import person
 from chiso.lib.formats import vn_number
@@ -40,7 +43,7 @@ def test_the_province_people_see_the_dashboard_with_a_bounded_number_of_queries(
     demo: None, username: str, django_assert_max_num_queries: Any
 ) -> None:
     client = client_for(username)
-    with django_assert_max_num_queries(55):  # cold: each section computed once, N-free
+    with django_assert_max_num_queries(56):  # cold: each section once, N-free; + the session
         page = client.get("/").content.decode()
     with django_assert_max_num_queries(20):  # warm: session, roles, stamp, live plans
         again = client.get("/").content.decode()
@@ -125,3 +128,22 @@ def test_the_freshness_stamp_changes_on_every_rescore(demo: None) -> None:
     assert snap is not None
     rescore(snap.version, snap.period)
     assert freshness.stamp() != before
+
+
+def test_a_cached_dashboard_is_not_served_to_someone_who_lost_the_role(demo: None) -> None:
+    client = client_for("lanhdao")
+    section = "/ranking/?c=nghean-commune-example:2025"
+    assert "Bảng điều hành chuyển đổi số" in client.get("/").content.decode()  # now cached
+    assert client.get(section, HTTP_HX_REQUEST="true").status_code == 200
+    Membership.objects.filter(user=person("lanhdao"), role=Role.LEADER).delete()
+    again = client.get("/")
+    assert again.status_code == 302 and again["Location"] == "/portal/"
+    assert client.get(section, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_a_logout_reaches_every_worker() -> None:
+    """Sessions must not be read from a per-process cache: a logout in one worker would leave
+    the session alive in the others' caches."""
+    cached = settings.SESSION_ENGINE.endswith(("cache", "cached_db"))
+    backend = settings.CACHES["default"]["BACKEND"]
+    assert not cached or "locmem" not in backend.lower()
