@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/chiso
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint install bench clean
+.PHONY: demo test test-sqlite test-postgres soak lint install bench bench-national clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,25 @@ test-postgres: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	CHISO_INSECURE_DEV=1 DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
+## soak: the whole suite on PostgreSQL plus the long runs (`soak` marker: 50 writers × 1,000
+## values, long API fuzzing); writes the reliability table into docs/reliability.md
+soak: $(STAMP)
+	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-report-tools.sh
+	bash scripts/ensure-postgres.sh
+	CHISO_INSECURE_DEV=1 DATABASE_URL=$(PG_URL) CHISO_RELIABILITY_REPORT=docs/reliability.md \
+		$(BIN)/pytest -m "soak or not soak"
+
 bench: $(STAMP)
 	$(BIN)/python bench/score_cohort.py
 	$(BIN)/python bench/extraction/run.py
 	$(BIN)/python bench/web_load/run.py
+
+## bench-national: PostgreSQL with the synthetic national dataset (built once, ~10 min; reused)
+bench-national: $(STAMP)
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-report-tools.sh
+	$(BIN)/python bench/national/run.py --reuse
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

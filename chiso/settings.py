@@ -6,10 +6,13 @@ production must stop the process, not silently fall back to a default.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -47,17 +50,44 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Production unless a developer says otherwise: the safe mode needs no variable, so a
+# forgotten variable can never weaken a server. The demo and the tests set CHISO_INSECURE_DEV=1.
+INSECURE_DEV = env_bool("CHISO_INSECURE_DEV", False)
+PRODUCTION = not INSECURE_DEV
+DEV_SECRET_KEY = "insecure-dev-key-do-not-use-in-production"
 DEBUG = env_bool("CHISO_DEBUG", False)
-SECRET_KEY = env_str("CHISO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not env_bool("CHISO_INSECURE_DEV", False):
-        raise ImproperlyConfigured(
-            "CHISO_SECRET_KEY is required (or set CHISO_DEBUG=1 / CHISO_INSECURE_DEV=1 for a "
-            "local machine)"
-        )
-    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # dev only, guarded above
+SECRET_KEY = env_str("CHISO_SECRET_KEY", "") or (DEV_SECRET_KEY if INSECURE_DEV else "")
+ALLOWED_HOSTS = env_list(
+    "CHISO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+)
 
-ALLOWED_HOSTS = env_list("CHISO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+def refuse_unsafe_production(debug: bool, secret_key: str, allowed_hosts: list[str]) -> None:
+    """Stop a production process on a configuration that would expose the site (each message
+    names the variable to fix). Django's own `check --deploy` only warns, and too late."""
+    dev = "(on a development machine set CHISO_INSECURE_DEV=1 instead)"
+    if debug:
+        raise ImproperlyConfigured(f"CHISO_DEBUG must be off in production {dev}")
+    if not secret_key:
+        raise ImproperlyConfigured(f"CHISO_SECRET_KEY is required in production {dev}")
+    if secret_key == DEV_SECRET_KEY or secret_key.startswith("django-insecure-"):
+        raise ImproperlyConfigured("CHISO_SECRET_KEY is a known development key: generate one")
+    # Django's own bar for a strong key (security.W009): 50 characters, 5 distinct.
+    if len(secret_key) < 50 or len(set(secret_key)) < 5:
+        raise ImproperlyConfigured(
+            "CHISO_SECRET_KEY is too weak: use at least 50 random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    if not allowed_hosts:
+        raise ImproperlyConfigured(
+            "CHISO_ALLOWED_HOSTS is empty: name the host(s) the site answers to, "
+            "e.g. CHISO_ALLOWED_HOSTS=cds.nghean.gov.vn"
+        )
+
+
+if PRODUCTION:
+    refuse_unsafe_production(DEBUG, SECRET_KEY, ALLOWED_HOSTS)
+
 CSRF_TRUSTED_ORIGINS = env_list("CHISO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("CHISO_SITE_URL", "http://127.0.0.1:8000")
 
@@ -70,7 +100,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    # Serves the API docs' Swagger UI from our own static files (no CDN, allowed by the CSP).
+    "ninja",
+    # Django's task interface (backport) and its database queue, run by `chiso worker`.
+    "django_tasks",
+    "django_tasks_db",
     "chiso.lib",
+    "chiso.jobs",
     "chiso.accounts",
     "chiso.org",
     "chiso.frameworks",
@@ -81,16 +117,23 @@ INSTALLED_APPS = [
     "chiso.exports",
     "chiso.api",
     "chiso.demo",
+    "chiso.ops",
 ]
 
 MIDDLEWARE = [
+    # Outermost: one log line per request, timed over the whole stack (CHISO_REQUEST_LOG).
+    "chiso.lib.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (policy below).
+    "csp.middleware.CSPMiddleware",
     # Static files from the app server itself (no separate web server needed), compressed
     # and cached forever under hashed names in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chiso.lib.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Submitted form fields in NFC, without zero-width or bidi characters (docs/security-files.md).
+    "chiso.lib.unicode_safety.CleanInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,9 +142,27 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# django-csp: scripts and styles only from our own static files, no inline code or style
+# attributes (an injected <script> or onclick= does not run); no framing (clickjacking).
+# Inline JSON data blocks (<script type="application/json">) are not executed, so allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # the empty favicon (data:,) and Swagger UI's icons
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # counts failures and refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the per-request user with one plain query.
+    "chiso.accounts.backends.ModelBackend",
 ]
 # django-axes: lock a user name from one address after repeated failures, for a while.
 AXES_FAILURE_LIMIT = env_int("CHISO_LOGIN_FAILURES", 5)
@@ -124,6 +185,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "chiso.lib.context_processors.page",
             ],
         },
     }
@@ -169,11 +231,29 @@ SESSION_COOKIE_AGE = env_int("CHISO_SESSION_AGE", 8 * 3600)
 # session from one worker's cache only, and the other workers keep serving it as logged in
 # for up to the session age. A read cache in front is safe only with a cache every worker
 # shares (Redis, memcached); see test_a_logout_reaches_every_worker.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "chiso.accounts.sessions"  # the db backend, its read without the ORM
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("CHISO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("CHISO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# HTTPS (docs/deployment.md). Behind nginx, which ends TLS, Django learns the scheme from the
+# X-Forwarded-Proto header nginx sets; trusted only when the operator says a proxy is there,
+# since a client talking to gunicorn directly could send it too.
+if env_bool("CHISO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Login lockouts per client address, not per proxy (see chiso/lib/proxy.py).
+    AXES_CLIENT_IP_CALLABLE = "chiso.lib.proxy.client_ip"
+SECURE_SSL_REDIRECT = env_bool("CHISO_SSL_REDIRECT", PRODUCTION)
+# Health probes come over plain HTTP from the machine itself (systemd, Docker, a balancer).
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# HSTS pins browsers to HTTPS for this long: a commitment, so off until the operator sets it.
+SECURE_HSTS_SECONDS = env_int("CHISO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("CHISO_HSTS_PRELOAD", False)
+# Preloading also needs the domain submitted to the browsers' list: the domain owner's decision,
+# not a defect of the configuration, so `check --deploy` need not warn about it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -183,17 +263,92 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# In production `chiso serve` collects the static files here before it starts the workers.
+STATIC_ROOT = Path(env_str("CHISO_STATIC_ROOT", str(DATA_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from it in production
+
+
+def file_storage() -> dict[str, Any]:
+    """Where uploaded files live: the local MEDIA_ROOT, or an S3-compatible bucket.
+
+    Code reads and writes them through Django's storage API only, so with `s3` no web worker
+    keeps a file on its own disk. Objects are written without an ACL (private, like the
+    bucket) and served only through the permission-checked views, never by a bucket URL.
+    """
+    kind = env_str("CHISO_STORAGE", "local").strip().lower()
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"CHISO_STORAGE={kind!r}: expected local or s3")
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "CHISO_STORAGE=s3 needs django-storages: pip install 'chiso[s3]'"
+        )
+    bucket = env_str("CHISO_S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("CHISO_STORAGE=s3 needs CHISO_S3_BUCKET")
+    options = {
+        "bucket_name": bucket,
+        "location": env_str("CHISO_S3_PREFIX", ""),
+        # Empty means boto3's own lookup (AWS_* variables, instance role).
+        "endpoint_url": env_str("CHISO_S3_ENDPOINT_URL", "") or None,
+        "access_key": env_str("CHISO_S3_ACCESS_KEY", "") or None,
+        "secret_key": env_str("CHISO_S3_SECRET_KEY", "") or None,
+        "region_name": env_str("CHISO_S3_REGION", "") or None,
+        "default_acl": None,  # no ACL header: objects stay as private as the bucket
+        "querystring_auth": True,  # any URL ever made would be signed and expiring
+        "file_overwrite": False,  # a name already taken gets a new one, never overwritten
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "default": file_storage(),
+    # Production: hashed names (cached by browsers forever), compressed copies, from
+    # STATIC_ROOT. Development: the plain names, so a changed file shows on the next reload.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 # Serve files straight from the apps' static/ folders, so `chiso demo` needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = INSECURE_DEV
 MEDIA_ROOT = Path(env_str("CHISO_MEDIA_ROOT", str(DATA_DIR / "media")))
 # Evidence files larger than this are refused before they are stored.
 CHISO_EVIDENCE_MAX_MB = env_int("CHISO_EVIDENCE_MAX_MB", 20)
+# Hostile files (docs/security-files.md): checked before any file is parsed or stored.
+CHISO_UPLOAD_MAX_MB = env_int("CHISO_UPLOAD_MAX_MB", 25)  # any file: further bytes dropped
+CHISO_IMPORT_MAX_MB = env_int("CHISO_IMPORT_MAX_MB", 5)  # xlsx/csv imports, framework files
+CHISO_ZIP_MAX_MB = env_int("CHISO_ZIP_MAX_MB", 100)  # total uncompressed size of a zip
+CHISO_ZIP_MAX_RATIO = env_int("CHISO_ZIP_MAX_RATIO", 200)  # per member of more than 1 MB
+CHISO_ZIP_MAX_MEMBERS = env_int("CHISO_ZIP_MAX_MEMBERS", 2000)
+FILE_UPLOAD_HANDLERS = [
+    "chiso.lib.safe_files.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files go to a temporary file, not memory
+# Form fields without files: a pasted directive of 1,000,000 characters must still arrive.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CHISO_FORM_MAX_MB", 10) * 1024 * 1024
+
+# Background work (reports, big imports, national re-scores) waits in the database until a
+# `chiso worker` runs it (docs/jobs.md). "immediate" runs it inside the request instead: for
+# a machine that runs no worker, at the cost of slow pages.
+TASKS_BACKEND = env_str("CHISO_TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CHISO_TASKS_BACKEND={TASKS_BACKEND!r}: expected one of {', '.join(_TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# A web sheet import with at least this many rows is committed by the worker, with a
+# progress page; smaller ones (a unit's sheet: ~50–200 rows, well under a second) commit in
+# the request, where a job would only add a page.
+CHISO_BACKGROUND_IMPORT_ROWS = env_int("CHISO_BACKGROUND_IMPORT_ROWS", 1000)
 
 EMAIL_HOST = env_str("CHISO_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("CHISO_SMTP_PORT", 25)
@@ -207,9 +362,35 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
-LOGGING = {
+# Logs: JSON lines on stdout in production (one object per line, for journald, Docker and log
+# shippers), readable text on stderr on a developer's machine. python-json-logger formats.
+LOG_FORMAT = env_str("CHISO_LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"CHISO_LOG_FORMAT={LOG_FORMAT!r}: expected json or text")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("CHISO_LOG_LEVEL", "WARNING")},
+    # One line per request (chiso.lib.requestlog), on by default in production only.
+    "loggers": {
+        "chiso.request": {
+            "level": "INFO" if env_bool("CHISO_REQUEST_LOG", PRODUCTION) else "WARNING"
+        }
+    },
 }

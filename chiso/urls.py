@@ -14,3 +14,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("chiso.dashboards.urls")),
 ]
+# Under /api/ a missing address answers the API's JSON error, elsewhere Django's page.
+handler404 = "chiso.api.api.page_not_found"
