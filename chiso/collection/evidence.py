@@ -1,9 +1,11 @@
 """Evidence services: files and document references that back indicators.
 
 Files are typed by their bytes (a `.pdf` that is really an `.exe` is refused), capped at
-`CHISO_EVIDENCE_MAX_MB`, stored under MEDIA_ROOT/evidence with a random name (MEDIA_ROOT is
-outside the web root and has no URL) and served only through `open_evidence`. An item belongs
-to its unit, so it can back several indicators and be reused in later periods.
+`CHISO_EVIDENCE_MAX_MB`, stored with a random name in Django's default storage — MEDIA_ROOT/
+evidence on local disk (outside the web root, no URL) or a private S3-compatible bucket
+(`CHISO_STORAGE=s3`) — and served only through `open_evidence`. They are written and read
+through the storage API only (never a filesystem path), so any web worker can serve any file.
+An item belongs to its unit, so it can back several indicators and be reused in later periods.
 
 Every write runs in one transaction, checks the actor's role on the unit and writes one audit
 row; links are audited on the entry so they show up in the indicator's history.
@@ -17,6 +19,7 @@ Reusing last period's evidence skips the items that fall outside the new window.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -30,8 +33,8 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chiso.accounts import access
 from chiso.accounts.choices import Role
@@ -41,7 +44,9 @@ from chiso.collection.choices import EvidenceKind
 from chiso.collection.models import Assessment, Entry, Evidence, Period
 from chiso.collection.services import CollectionError
 from chiso.collection.workflow import EDITABLE_BY_REPORTER, NotAllowed, require_role
+from chiso.lib import safe_files
 from chiso.lib.formats import vn_date
+from chiso.lib.unicode_safety import clean_line
 
 DEFAULT_MAX_MB = 20
 UNIT_ROLES = {Role.REPORTER, Role.HEAD, Role.ADMIN}
@@ -56,6 +61,13 @@ KINDS: dict[str, tuple[str, str]] = {  # detected kind → (content type, extens
         "docx",
     ),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+LABELS = {
+    "pdf": "PDF",
+    "png": gettext_lazy("ảnh PNG"),
+    "jpg": gettext_lazy("ảnh JPEG"),
+    "docx": "Word (DOCX)",
+    "xlsx": "Excel (XLSX)",
 }
 
 
@@ -131,7 +143,8 @@ class Checked:
 
 def check_file(stream: IO[bytes], name: str) -> Checked:
     """Size and type of an upload, read from its bytes. Raises EvidenceError."""
-    size = _size(stream)
+    # An upload cut off at CHISO_UPLOAD_MAX_MB is empty but still reports its real size.
+    size = max(_size(stream), int(getattr(stream, "size", 0) or 0))
     limit = max_bytes()
     if size > limit:
         raise EvidenceError.on(
@@ -151,8 +164,22 @@ def check_file(stream: IO[bytes], name: str) -> Checked:
             )
             % {"n": name},
         )
+    _check_content(stream, name, kind)
     content_type, extension = KINDS[kind]
     return Checked(content_type, extension, size, _sha256(stream))
+
+
+def _check_content(stream: IO[bytes], name: str, kind: str) -> None:
+    """Office files pass the zip and macro checks, PDFs and images must not carry markup
+    (docs/security-files.md)."""
+    label = str(LABELS[kind])
+    try:
+        if kind in ("docx", "xlsx"):
+            safe_files.check_office(stream, name, kind, embeddings=True)
+        else:
+            safe_files.check_no_markup(stream, name, label)
+    except safe_files.UnsafeFile as exc:
+        raise EvidenceError.on("file", str(exc)) from exc
 
 
 def _size(stream: IO[bytes]) -> int:
@@ -229,12 +256,13 @@ def upload_evidence(
     an accepted type by content) or WorkflowError (an entry that cannot be changed now).
     """
     _require_unit_role(actor, unit)
+    name, title = safe_files.display_name(name), clean_line(title)
     checked = check_file(stream, name)
     evidence = Evidence(
         unit=unit,
         kind=EvidenceKind.FILE,
         title=(title or name)[:255],
-        original_name=name[:255],
+        original_name=safe_files.named_for(name, checked.extension),
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
@@ -242,12 +270,28 @@ def upload_evidence(
         created_by=_user(actor),
     )
     # A random stored name: nothing the uploader chose ends up in a path.
-    evidence.file.save(f"{uuid.uuid4().hex}.{checked.extension}", File(stream), save=False)
+    _store(evidence, f"{uuid.uuid4().hex}.{checked.extension}", stream)
     evidence.save()
     record(actor, "evidence.upload", evidence, new=_describe(evidence))
     for entry in entries:
         link_evidence(entry, evidence, actor)
     return evidence
+
+
+def _store(evidence: Evidence, name: str, stream: IO[bytes]) -> None:
+    """Write the file to storage; a full disk or read-only storage becomes an EvidenceError
+    and leaves no partial file behind (Django's storage keeps what it wrote before failing)."""
+    try:
+        evidence.file.save(name, File(stream), save=False)
+    except OSError as exc:
+        stored = evidence.file.field.generate_filename(evidence, name)
+        with contextlib.suppress(OSError):
+            evidence.file.storage.delete(stored)
+        raise EvidenceError.on(
+            "file",
+            _("Không lưu được tệp “%(n)s” vào kho lưu trữ (%(e)s); chưa có gì được ghi.")
+            % {"n": evidence.original_name, "e": exc.strerror or exc},
+        ) from exc
 
 
 @transaction.atomic
@@ -384,15 +428,14 @@ def evidence_of_unit(unit_id: int) -> QuerySet[Evidence]:
 
 
 def open_evidence(user: access.User, pk: int) -> Evidence:
-    """The evidence `pk` if the user may read it (their units, or published), else Http404.
+    """The evidence `pk` if the user may see its unit, else Http404.
 
-    The caller streams `evidence.file`; a reference without a file is also Http404 there.
+    Marked public or not: public evidence reaches people outside the unit only through the
+    portal (chiso.dashboards.portal.evidence_file), which also checks that a cohort it backs
+    is published. The caller streams `evidence.file.open("rb")` (the storage API: local disk
+    or bucket); a reference without a file is also Http404 there.
     """
-    visible = access.scoped(Evidence.objects.all(), user)
-    found = visible.filter(pk=pk).first() or Evidence.objects.filter(pk=pk, is_public=True).first()
-    if found is None:
-        raise Http404
-    return found
+    return access.get_visible_or_404(Evidence.objects.all(), user, pk=pk)
 
 
 def _user(actor: Actor) -> Any:

@@ -72,6 +72,13 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "version", "period"], name="assessment_unique")
         ]
+        indexes = [
+            # A unit's assessment in a period (scorecard, `chiso explain`, the API): the unique
+            # constraint leads with version, which those lookups do not know.
+            models.Index(fields=["unit", "period"], name="assessment_unit_period"),
+            # A cohort (re-score, progress per period): 4,400 rows of 75,000 nationally.
+            models.Index(fields=["version", "period", "status"], name="assessment_cohort"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.period}"
@@ -122,8 +129,9 @@ class Entry(models.Model):
 
 class Evidence(models.Model):
     """A file or a document reference that backs one or more indicators, reusable across
-    periods. Files live under MEDIA_ROOT/evidence (outside the web root) and are served only
-    through a permission-checked view."""
+    periods. Files live in the default storage (MEDIA_ROOT/evidence, outside the web root, or
+    a private S3 bucket), are read only through the storage API and served only through a
+    permission-checked view."""
 
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="evidence")
     kind = models.CharField(_("loại"), max_length=16, choices=EvidenceKind.choices)

@@ -360,12 +360,20 @@ def _input_specs(kind: str, params_json: str, max_points: float) -> dict[str, In
     return {spec.name: spec for spec in rule.inputs}
 
 
-def validate_inputs(indicator: Indicator, inputs: Mapping[str, Any]) -> list[str]:
-    """Messages for every input of `inputs` that the leaf's rule cannot accept."""
+def validate_inputs(
+    indicator: Indicator,
+    inputs: Mapping[str, Any],
+    specs: Mapping[str, InputSpec] | None = None,
+) -> list[str]:
+    """Messages for every input of `inputs` that the leaf's rule cannot accept.
+
+    `specs` (the rule's inputs by name) may be passed by callers that validate thousands of
+    values of the same leaves: keying the cache costs a json.dumps a call otherwise."""
     if indicator.rule_kind not in RULES:
         return [_("chỉ tiêu %(code)s không được chấm điểm") % {"code": indicator.code}]
-    params = json.dumps(indicator.rule_params or {}, sort_keys=True)
-    specs = _input_specs(indicator.rule_kind, params, indicator.max_points)
+    if specs is None:
+        params = json.dumps(indicator.rule_params or {}, sort_keys=True)
+        specs = _input_specs(indicator.rule_kind, params, indicator.max_points)
     out = []
     for name, value in inputs.items():
         spec = specs.get(name)

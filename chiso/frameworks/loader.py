@@ -31,6 +31,8 @@ from chiso.frameworks.formats import (
     Where,
 )
 from chiso.frameworks.validation import validate
+from chiso.lib import safe_files
+from chiso.lib.unicode_safety import clean
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TOP_KEYS = {
@@ -77,14 +79,19 @@ def read_framework_file(path: Path, *, base: FrameworkSpec | None = None) -> Fra
 
 
 def read_text(path: Path, problems: Problems) -> str | None:
-    """The file's text, or None with a problem when it is missing or not UTF-8."""
+    """The file's text (NFC, no zero-width or bidi characters), or None with a problem when
+    it is missing, larger than CHISO_IMPORT_MAX_MB or not UTF-8."""
     try:
+        safe_files.check_file_path(path)
         data = path.read_bytes()
     except OSError as exc:
         problems.add(path.name, "", _("Không đọc được tệp: %(err)s") % {"err": exc.strerror})
         return None
+    except safe_files.UnsafeFile as exc:
+        problems.add(path.name, "", str(exc))
+        return None
     try:
-        return data.decode("utf-8-sig")
+        return clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         message = _("Tệp không phải mã UTF-8 (hãy lưu lại với bảng mã UTF-8).")
@@ -270,7 +277,7 @@ def _read_yaml_spec(path: Path, problems: Problems) -> FrameworkSpec | None:
     if text is None:
         return None
     try:
-        data = yaml.safe_load(text)
+        data = safe_files.load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = _("dòng %(n)d") % {"n": mark.line + 1} if mark else ""
@@ -395,9 +402,21 @@ def _read_tree(data: Mapping[str, Any], path: Path, problems: Problems) -> list[
     if has_tree:
         nodes = _yaml_nodes(data["tree"], "tree", None, path.name, problems)
     else:
-        nodes = _read_csv_nodes(path.parent / _text(data["tree_csv"]), problems)
+        beside = _beside(path, _text(data["tree_csv"]), problems)
+        nodes = _read_csv_nodes(beside, problems) if beside else []
     _apply_overrides(nodes, data.get("overrides") or {}, path.name, problems)
     return nodes
+
+
+def _beside(path: Path, name: str, problems: Problems) -> Path | None:
+    """The `tree_csv` file: inside the YAML file's folder, never "../.." or an absolute path."""
+    folder = path.parent.resolve()
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder):
+        message = _("“tree_csv” phải là tệp trong cùng thư mục với tệp YAML, không phải “%(v)s”.")
+        problems.add(path.name, "tree_csv", message % {"v": name})
+        return None
+    return target
 
 
 def _yaml_nodes(

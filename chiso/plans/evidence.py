@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from chiso.lib import safe_files
 from chiso.lib.formats import vn_number
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -32,17 +33,36 @@ def max_bytes() -> int:
 def check_upload(upload: UploadedFile[bytes]) -> str:
     """The file's content type. Raises ValidationError for a wrong type or a too-large file."""
     limit = max_bytes()
+    name = safe_files.display_name(upload.name or "")
     if (upload.size or 0) > limit:
         raise ValidationError(
             _("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": vn_number(limit / 1024 / 1024, 0)}
         )
-    extension = (upload.name or "").rsplit(".", 1)[-1].lower()
+    extension = name.rsplit(".", 1)[-1].lower()
     allowed = ALLOWED.get(extension)
     if allowed is None or not _starts_with(upload, allowed[1]):
         raise ValidationError(
             _("Chỉ nhận tệp PDF, ảnh PNG/JPEG, Word, Excel hoặc OpenDocument đúng định dạng.")
         )
+    _check_content(upload, name, extension)
     return allowed[0]
+
+
+def _check_content(upload: UploadedFile[bytes], name: str, extension: str) -> None:
+    """Zip-based files pass the zip and macro checks, others must not carry markup."""
+    try:
+        if ALLOWED[extension][1] == ZIP:
+            safe_files.check_office(upload, name, extension, embeddings=True)
+        else:
+            safe_files.check_no_markup(upload, name, extension.upper())
+    except safe_files.UnsafeFile as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def stored_name(upload: UploadedFile[bytes]) -> str:
+    """A random name with the (checked) extension: the uploader's name is display text only."""
+    extension = safe_files.display_name(upload.name or "").rsplit(".", 1)[-1].lower()
+    return safe_files.stored_name("jpg" if extension == "jpeg" else extension)
 
 
 def _starts_with(upload: UploadedFile[bytes], magic: bytes) -> bool:

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from chiso.lib.spreadsheet_safety import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,8 +25,8 @@ def xlsx_response(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        # Choice labels are lazy translations; openpyxl wants plain strings.
-        sheet.append([str(v) if isinstance(v, Promise) else v for v in row])
+        # Choice labels are lazy translations (made plain); typed text never becomes a formula.
+        append_row(sheet, row)
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

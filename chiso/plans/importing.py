@@ -27,7 +27,9 @@ from chiso.accounts.access import User as AccessUser
 from chiso.accounts.access import has_role, is_superuser, units_with_role
 from chiso.accounts.choices import Role
 from chiso.accounts.services import Actor, record
-from chiso.lib.text import fold, nfc
+from chiso.lib import safe_files
+from chiso.lib.text import fold
+from chiso.lib.unicode_safety import clean
 from chiso.org.choices import UnitKind
 from chiso.org.models import Unit
 from chiso.plans import services
@@ -131,7 +133,7 @@ class ImportDraft:
 
 def read_upload(upload: UploadedFile[bytes]) -> str:
     """The text of an uploaded .txt/.docx/.pdf. Raises ValidationError with the reason."""
-    name = upload.name or ""
+    name = safe_files.display_name(upload.name or "")
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise ValidationError(
@@ -139,6 +141,10 @@ def read_upload(upload: UploadedFile[bytes]) -> str:
         )
     if upload.size is not None and upload.size > max_bytes():
         raise ValidationError(_("Tệp “%(name)s” quá lớn.") % {"name": name})
+    try:  # zip bomb, macros, a .pdf that is HTML: refused before a reader opens it
+        safe_files.check_document(upload, name)
+    except safe_files.UnsafeFile as exc:
+        raise ValidationError(str(exc)) from exc
     # The readers take a path (python-docx and pypdf want a real file): copy to a temp file.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
@@ -161,7 +167,8 @@ def _named(text: str, name: str) -> str:
 
 def clean_text(text: str) -> str:
     """NFC text ready to extract. Raises ValidationError when empty or too long."""
-    text = nfc(text.replace("\x00", " ").replace("\r\n", "\n"))
+    # NFC without zero-width or bidi characters: extracted titles match typed ones.
+    text = clean(text.replace("\x00", " ").replace("\r\n", "\n"))
     if not text.strip():
         raise ValidationError(_("Chưa có nội dung: hãy dán văn bản hoặc chọn tệp."))
     if len(text) > MAX_TEXT_CHARS:

@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -34,8 +33,8 @@ from chiso.plans.choices import (
 # leaf's own percent input), since the entry stores the two counts, not the ratio.
 RATIO_INPUT = "%"
 
-# Files live under MEDIA_ROOT, which no URL serves: only the permission-checked views read them.
-private_storage = FileSystemStorage()
+# Files go to the default storage (MEDIA_ROOT, which no URL serves, or a private S3 bucket):
+# only the permission-checked views read them.
 
 
 class Document(models.Model):
@@ -79,7 +78,7 @@ class Document(models.Model):
 
 class Attachment(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to="plans/documents/%Y/%m/")
+    file = models.FileField(upload_to="plans/documents/%Y/%m/")
     name = models.CharField(_("tên tệp"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -241,6 +240,8 @@ class Occurrence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "unit", "due"], name="occurrence_unique")
         ]
+        # A lead unit's work by deadline (its task list, reminders, overdue counts).
+        indexes = [models.Index(fields=["unit", "due"], name="occurrence_lead_due")]
 
     def __str__(self) -> str:
         due = f" · {self.due:%d/%m/%Y}" if self.due else ""
@@ -264,9 +265,7 @@ class ProgressUpdate(models.Model):
     # xgettext:no-python-format
     percent = models.PositiveSmallIntegerField(_("% hoàn thành"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("số lượng"), null=True, blank=True)
-    evidence = models.FileField(
-        storage=private_storage, upload_to="plans/evidence/%Y/%m/", blank=True
-    )
+    evidence = models.FileField(upload_to="plans/evidence/%Y/%m/", blank=True)
     evidence_name = models.CharField(max_length=255, blank=True)
     evidence_type = models.CharField(max_length=100, blank=True)
     evidence_size = models.PositiveIntegerField(null=True, blank=True)

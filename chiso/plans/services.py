@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from chiso.accounts.access import User as AccessUser
 from chiso.accounts.services import Actor, record
 from chiso.frameworks.models import Indicator
+from chiso.lib.safe_files import display_name
 from chiso.org.models import Unit
 from chiso.plans import access
 from chiso.plans.choices import (
@@ -30,7 +31,7 @@ from chiso.plans.choices import (
     Recurrence,
     Scope,
 )
-from chiso.plans.evidence import check_upload
+from chiso.plans.evidence import check_upload, stored_name
 from chiso.plans.leads import resolve_leads
 from chiso.plans.models import (
     RATIO_INPUT,
@@ -159,11 +160,11 @@ def add_attachment(
     _check(acting_user, lambda user: access.can_manage(user, document.province))
     attachment = Attachment(
         document=document,
-        name=(upload.name or "tep")[:255],
         content_type=check_upload(upload),
+        name=display_name(upload.name or "tep"),
         size=upload.size or 0,
     )
-    attachment.file.save(upload.name or "tep", upload, save=False)
+    attachment.file.save(stored_name(upload), upload, save=False)
     attachment.save()
     record(acting_user, "plans.add_attachment", document, new={"file": attachment.name})
     return attachment
@@ -430,9 +431,9 @@ def _coordinating(names: Sequence[str], province: Unit, on: dt.date) -> list[Uni
 def _attach(update: ProgressUpdate, upload: UploadedFile[bytes] | None, ref: DocumentRef) -> None:
     if upload is not None:
         update.evidence_type = check_upload(upload)
-        update.evidence_name = (upload.name or "")[:255]
+        update.evidence_name = display_name(upload.name or "minh-chung")
         update.evidence_size = upload.size
-        update.evidence.save(upload.name or "minh-chung", upload, save=False)
+        update.evidence.save(stored_name(upload), upload, save=False)
     update.doc_number, update.doc_date = ref.number, ref.date
     update.doc_signer, update.doc_summary = ref.signer, ref.summary
 

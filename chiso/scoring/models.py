@@ -34,13 +34,23 @@ class ScoreSnapshot(models.Model):
     ranks = models.JSONField(default=dict)
     flags = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
+    # blake2b of the scored content (services._encode): a re-score rewrites only the rows whose
+    # digest changed. Empty for rows written before it existed (rewritten on their next re-score).
+    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["rank", "unit__code"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "stage"], name="snapshot_unique")
         ]
-        indexes = [models.Index(fields=["version", "period", "stage", "rank"])]
+        indexes = [
+            models.Index(fields=["version", "period", "stage", "rank"]),
+            # One unit's rows (its history over periods, its scorecard, a successor's
+            # predecessors): found directly instead of scanning 4,400-row cohorts.
+            models.Index(
+                fields=["unit", "version", "period", "stage"], name="snapshot_unit_cohort"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment} [{self.stage}] {self.total:.2f}"

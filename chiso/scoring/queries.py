@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from chiso.collection.models import Assessment, Period
@@ -101,10 +102,18 @@ def unit_for(code: str) -> Unit:
 
 
 def ranking(
-    version: FrameworkVersion, period: Period, stage: str = "final", group: str | None = None
+    version: FrameworkVersion,
+    period: Period,
+    stage: str = "final",
+    group: str | None = None,
+    within: Q | None = None,
 ) -> list[RankingRow]:
-    """The cohort's rows, best first (ties share a rank). `group` ranks within a peer group."""
+    """The cohort's rows, best first (ties share a rank). `group` ranks within a peer group;
+    `within` keeps only some rows (e.g. one province's units of a national cohort), each
+    with its rank in the whole cohort or group."""
     snaps = ScoreSnapshot.objects.filter(version=version, period=period, stage=stage)
+    if within is not None:
+        snaps = snaps.filter(within)
     snaps = snaps.select_related("unit")
     mains = list(version.indicators.filter(level__in=MAIN_LEVELS).order_by("position"))
     rows = [_row(s, mains, version, group) for s in snaps]

@@ -191,6 +191,7 @@ def test_evidence_is_served_only_to_whoever_may_see_the_unit(cast: Cast) -> None
     assert open_evidence(cast.verifier, item.pk) == item  # reads every unit of the province
     with pytest.raises(Http404):
         open_evidence(cast.outsider, item.pk)
-    item.is_public = True
+    item.is_public = True  # public evidence reaches outsiders only through the portal
     item.save()
-    assert open_evidence(cast.outsider, item.pk) == item
+    with pytest.raises(Http404):
+        open_evidence(cast.outsider, item.pk)

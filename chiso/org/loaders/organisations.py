@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from chiso.accounts.services import Actor
+from chiso.lib import safe_files
+from chiso.lib.unicode_safety import clean
 from chiso.org.choices import LineageKind, UnitKind
 from chiso.org.loaders.base import (
     LineageSpec,
@@ -127,7 +129,8 @@ def parse_file(path: Path) -> Parsed:
 
 def _read_yaml(path: Path, errors: _Errors) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # NFC, no zero-width characters in codes; no YAML aliases (docs/security-files.md)
+        data = safe_files.load_yaml(clean(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as exc:
         message = _("%(path)s: không đọc được tệp: %(err)s") % {"path": path, "err": exc}
         raise LoadError(message) from exc

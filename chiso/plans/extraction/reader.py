@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# pypdf caps what one stream may inflate to; this caps the pages of a hostile file.
+MAX_PDF_PAGES = 1000
+
 
 class ExtractionError(Exception):
     """A document could not be read; the message is Vietnamese, for the reviewer."""
@@ -67,6 +70,11 @@ def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader  # local: only this reader needs pypdf
 
     reader = PdfReader(str(path))
+    if len(reader.pages) > MAX_PDF_PAGES:  # a directive has tens of pages, not thousands
+        raise ExtractionError(
+            f"Tệp “{path.name}” có {len(reader.pages)} trang, quá {MAX_PDF_PAGES} trang "
+            "đọc được; hãy tách phần văn bản cần trích xuất."
+        )
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
 

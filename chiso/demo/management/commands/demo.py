@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -30,4 +32,31 @@ class Command(BaseCommand):
             what = ", ".join(f"{role} @ {unit}" for unit, role in roles) or "quản trị hệ thống"
             self.stdout.write(f"    {username:<12} {name} ({what})")
         if opts["serve"]:
-            call_command("runserver", f"{opts['host']}:{opts['port']}", use_reloader=False)
+            self.serve(f"{opts['host']}:{opts['port']}")
+
+    def serve(self, address: str) -> None:
+        """The dev server with a background worker beside it (reports requested on the web are
+        built by the worker); the worker stops when the server stops."""
+        worker = start_worker()
+        self.stdout.write(f"  Tiến trình nền (chiso worker) đang chạy, pid {worker.pid}")
+        try:
+            call_command("runserver", address, use_reloader=False)
+        finally:
+            stop_worker(worker)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    # The same interpreter and environment (settings, database) as this process.
+    command = [sys.executable, "-m", "chiso.cli", "worker", "--no-reload", "--interval", "1"]
+    return subprocess.Popen(command)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM lets the worker finish the task in hand; a stuck one is killed after 30 s."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

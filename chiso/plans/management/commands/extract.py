@@ -8,7 +8,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chiso.lib import safe_files
+from chiso.plans.evidence import max_bytes
 from chiso.plans.extraction import ExtractionError, extract_file
+
+
+def _check_safe(path: Path) -> None:
+    """The web upload's checks (size, zip bomb, content against name) for a local file."""
+    if not path.is_file():
+        return  # the reader says the file is missing, in Vietnamese
+    safe_files.check_file_path(path, max_bytes())
+    with path.open("rb") as stream:
+        safe_files.check_document(stream, path.name)
 
 
 class Command(BaseCommand):
@@ -20,8 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
+            _check_safe(opts["file"])
             result = extract_file(opts["file"])
-        except (ExtractionError, OSError) as exc:
+        except (ExtractionError, OSError, safe_files.UnsafeFile) as exc:
             raise CommandError(str(exc)) from exc
         if opts["format"] == "json":
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=1))

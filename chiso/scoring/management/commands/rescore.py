@@ -1,4 +1,5 @@
-"""chiso rescore [--framework CODE] [--period P]: recompute snapshots (idempotent)."""
+"""chiso rescore [--framework CODE] [--period P] [--background]: recompute snapshots
+(idempotent), with a progress bar on the terminal, or queued for `chiso worker`."""
 
 from __future__ import annotations
 
@@ -6,28 +7,31 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from chiso.collection.models import Assessment, Period
-from chiso.frameworks.models import FrameworkVersion
-from chiso.scoring.services import rescore
+from chiso.jobs.progress import BarReporter
+from chiso.scoring.tasks import cohorts, request_rescore, rescore_cohorts
 
 
 class Command(BaseCommand):
     help = "Tính lại điểm và xếp hạng (toàn bộ, hoặc một bộ chỉ số / một kỳ)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--framework")
-        parser.add_argument("--period")
+        parser.add_argument("--framework", default="")
+        parser.add_argument("--period", default="")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="đưa vào hàng đợi cho tiến trình nền (chiso worker) thay vì chạy ngay",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        pairs = Assessment.objects.values_list("version_id", "period_id").distinct()
-        if opts["framework"]:
-            pairs = pairs.filter(version__framework__code=opts["framework"])
-        if opts["period"]:
-            pairs = pairs.filter(period__code=opts["period"])
-        for version_id, period_id in sorted(set(pairs)):
-            report = rescore(
-                FrameworkVersion.objects.get(pk=version_id), Period.objects.get(pk=period_id)
-            )
+        framework, period = opts["framework"] or "", opts["period"] or ""
+        if opts["background"]:
+            job = request_rescore("cli", framework, period)
+            self.stdout.write(f"Đã xếp hàng tác vụ {job.pk} (chạy bằng: chiso worker).")
+            return
+        with BarReporter("bản đánh giá") as bar:
+            reports = rescore_cohorts(cohorts(framework, period), bar)
+        for report in reports:
             self.stdout.write(
                 f"{report.version} · {report.period}: {report.assessments} bản đánh giá, "
                 f"{report.snapshots} ảnh chụp điểm"

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chiso.collection.choices import Stage
 from chiso.lib.formats import vn_number
+from chiso.lib.spreadsheet_safety import csv_row
 from chiso.scoring import queries
 from chiso.scoring.models import ScoreSnapshot
 from chiso.scoring.services import rescore
@@ -62,9 +63,8 @@ def _csv(cmd: BaseCommand, version: Any, period: Any, rows: list[queries.Ranking
     for r in rows:
         parts = [round(p.points, 4) for p in r.mains]
         vals = [round(r.views[v], 4) for v in views]
-        writer.writerow(
-            [r.rank, r.unit_code, r.unit_name, round(r.total, 4), round(r.index, 4), *parts, *vals]
-        )
+        head = [r.rank, r.unit_code, r.unit_name, round(r.total, 4), round(r.index, 4)]
+        writer.writerow(csv_row([*head, *parts, *vals]))
 
 
 def _table(cmd: BaseCommand, version: Any, period: Any, rows: list[queries.RankingRow]) -> None:
