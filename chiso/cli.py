@@ -8,11 +8,11 @@ import sys
 # verb → (management command, one-line help)
 VERBS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "dựng dữ liệu minh hoạ (tỉnh Nghệ An, DTI 2022, xã Cần Giuộc) và chạy web"),
-    "serve": ("runserver", "chạy máy chủ web phát triển"),
+    "serve": ("serve", "chạy máy chủ web (gunicorn); --dev: máy chủ phát triển"),
     "migrate": ("migrate", "tạo/cập nhật cơ sở dữ liệu"),
     "load-units": ("load_units", "nạp đơn vị hành chính, sở ngành, nhóm xếp hạng"),
     "load-framework": ("load_framework", "nạp một bộ chỉ số từ tệp YAML/CSV"),
-    "import-sheet": ("import_sheet", "nhập bảng theo dõi tiêu chí (.xlsx/.csv) của một đơn vị"),
+    "import-sheet": ("import_sheet", "nhập bảng theo dõi tiêu chí (.xlsx/.csv), một/nhiều đơn vị"),
     "score": ("score", "in bảng điểm, xếp hạng (table/json/csv)"),
     "rescore": ("rescore", "tính lại điểm và xếp hạng"),
     "explain": ("explain", "giải thích điểm một chỉ tiêu của một đơn vị"),
@@ -21,6 +21,14 @@ VERBS: dict[str, tuple[str, str]] = {
     "remind": ("remind", "gửi thư nhắc nhiệm vụ sắp đến hạn, quá hạn; bản tổng hợp cho lãnh đạo"),
     "report": ("report", "xuất báo cáo kết quả chuyển đổi số (DOCX, PDF)"),
     "extract": ("extract", "trích xuất nhiệm vụ, chỉ tiêu từ văn bản (.txt/.docx/.pdf)"),
+    "check-integrity": (
+        "check_integrity",
+        "kiểm tra toàn vẹn: điểm khớp tính lại, tệp minh chứng, chuỗi băm nhật ký",
+    ),
+    "backup": ("backup", "sao lưu dữ liệu và tệp vào một tệp .zip có bảng kê sha256"),
+    "restore": ("restore", "khôi phục bản sao lưu vào một cơ sở dữ liệu mới (trống)"),
+    "worker": ("db_worker", "chạy tiến trình nền: báo cáo, nhập tệp lớn, tính lại điểm"),
+    "synth": ("synth", "dựng dữ liệu giả lập cấp quốc gia để đo hiệu năng (theo hạt giống)"),
     "manage": ("", "chạy một lệnh quản trị Django bất kỳ (chiso manage <lệnh> …)"),
 }
 
@@ -47,9 +55,14 @@ def main(argv: list[str] | None = None) -> int:
             print("Cách dùng: chiso manage <lệnh Django> [tham số]", file=sys.stderr)
             return 2
         command, rest = rest[0], rest[1:]
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["chiso", command, *rest])
+    try:
+        execute_from_command_line(["chiso", command, *rest])
+    except ImproperlyConfigured as exc:  # a bad environment: say which variable, no traceback
+        print(f"Cấu hình sai: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,10 @@ import pytest
 
 from chiso.frameworks.models import Framework, FrameworkVersion
 from chiso.frameworks.services import DATA_DIR, load_framework
+from chiso.lib.testing.plugin import (  # noqa: F401 (hooks: the reliability summary)
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 from chiso.org.models import Unit
 
 if TYPE_CHECKING:
@@ -113,6 +118,19 @@ def login(page: Page, live_server: Any, username: str, password: str) -> None:
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_load_state()
+
+
+def htmx_settled(page: Page, target: str, marker: str) -> None:
+    """Wait until htmx has swapped a new fragment into `target` *and* wired it.
+
+    htmx pushes a new address before it swaps, so the address proves nothing; `marker` (a
+    selector inside `target` that only the new fragment matches) proves the swap. htmx wires
+    the new elements (their hx-trigger) only when it settles, after the swap: a choice made
+    before then is silently dropped. The target carries htmx-settling until then."""
+    from playwright.sync_api import expect
+
+    page.locator(f"{target} {marker}").first.wait_for(state="attached")
+    expect(page.locator(target)).not_to_have_class(re.compile(r"htmx-(swapping|settling)"))
 
 
 def shot(page: Page, name: str) -> Path:

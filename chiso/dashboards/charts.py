@@ -4,7 +4,6 @@ dataclasses, so the chart, its table and its CSV can never disagree."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from chiso.dashboards.leaders import GOAL_RANK, DtiPoint, Headline, RankRow, Trend
 from chiso.lib.formats import vn_number
+from chiso.lib.spreadsheet_safety import csv_row, csv_writer
 
 Cell = str | float | int | None
 BAR_LIMIT = 30  # above this many units a bar chart shows the 15 best and the 15 last
@@ -59,9 +59,9 @@ def _cell(value: Cell, decimals: int) -> str:
 def to_csv(columns: list[str], rows: list[list[Cell]]) -> str:
     """UTF-8 CSV with a byte-order mark, so spreadsheet programs read the diacritics."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(columns)
-    writer.writerows([[("" if c is None else c) for c in row] for row in rows])
+    writer.writerows([csv_row("" if c is None else c for c in row) for row in rows])
     return "\ufeff" + out.getvalue()
 
 

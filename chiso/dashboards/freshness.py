@@ -31,7 +31,7 @@ database already is that signal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -47,20 +47,25 @@ TIMEOUT = 600  # seconds; a safety net only, the stamp is what keeps fragments f
 _ATTR = "_chiso_stamp"
 
 
-def stamp(request: HttpRequest | None = None) -> str:
-    """The freshness of every snapshot and publication (one query, once per request)."""
+def stamp(request: HttpRequest | None = None, extra: Sequence[str] = ()) -> str:
+    """The freshness of every snapshot and publication (one query, once per request).
+
+    `extra`: more scalar subqueries read in the same round trip (the dashboard adds the plans'
+    stamp, see plan_links.stamp_parts), made part of this request's stamp."""
     cached: str | None = getattr(request, _ATTR, None)
     if cached is not None:
         return cached
     snaps, pubs = ScoreSnapshot._meta.db_table, Publication._meta.db_table
+    more = "".join(f", {part}" for part in extra)
     with connection.cursor() as cursor:
         # Table names come from the models, not from input.
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {snaps}), (SELECT COUNT(*) FROM {pubs}), "
-            f"(SELECT MAX(id) FROM {pubs})"
+            f"(SELECT MAX(id) FROM {pubs}){more}"
         )
         row = cursor.fetchone()
-    value = ".".join(str(x or 0) for x in row) + f".{dt.date.today().isoformat()}"
+    # No spaces (a datetime's str has one): the stamp is part of cache keys.
+    value = ".".join(str(x or 0).replace(" ", "T") for x in row) + f".{dt.date.today()}"
     if request is not None:
         setattr(request, _ATTR, value)
     return value

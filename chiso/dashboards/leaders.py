@@ -197,11 +197,17 @@ class Filters:
         return views.get(self.view) or names.get(self.main) or str(_("Chỉ số tổng hợp"))
 
 
-def ranking(cohort: Cohort, filters: Filters, previous: Cohort | None) -> list[RankRow]:
-    """The cohort's rows ranked in the chosen group, sorted by the chosen measure."""
+def ranking(
+    cohort: Cohort, filters: Filters, previous: Cohort | None, province: Unit | None = None
+) -> list[RankRow]:
+    """The cohort's rows ranked in the chosen group, sorted by the chosen measure. With a
+    `province`, only its units (their ranks stay those of the whole cohort): a cohort shared
+    by many provinces — one national deployment — lists thousands of units, and a province's
+    leaders read their own. The national DTI cohort (provinces) is always listed whole."""
     group = filters.group or None
-    rows = queries.ranking(cohort.version, cohort.period, FINAL, group)
-    before = _previous_ranks(previous, group) if previous else {}
+    within = _scope(cohort, province)
+    rows = queries.ranking(cohort.version, cohort.period, FINAL, group, within)
+    before = _previous_ranks(previous, group, within) if previous else {}
     out = [RankRow(r, before.get(r.unit_code), _measure(r, filters)) for r in rows]
     return sorted(out, key=lambda r: (-r.measure, r.row.rank or 10**9, r.row.unit_code))
 
@@ -215,11 +221,22 @@ def _measure(row: queries.RankingRow, filters: Filters) -> float:
     return row.index
 
 
-def _previous_ranks(previous: Cohort, group: str | None) -> dict[str, int | None]:
+def _scope(cohort: Cohort, province: Unit | None) -> Q | None:
+    if province is None or cohort.version.framework.code == DTI_FRAMEWORK:
+        return None
+    return in_province(province)
+
+
+def _previous_ranks(
+    previous: Cohort, group: str | None, within: Q | None = None
+) -> dict[str, int | None]:
     snaps = ScoreSnapshot.objects.filter(
         version__framework=previous.version.framework_id, period=previous.period, stage=FINAL
-    ).values_list("unit__code", "rank", "ranks")
-    return {code: (ranks.get(group) if group else rank) for code, rank, ranks in snaps}
+    )
+    if within is not None:
+        snaps = snaps.filter(within)
+    rows = snaps.values_list("unit__code", "rank", "ranks")
+    return {code: (ranks.get(group) if group else rank) for code, rank, ranks in rows}
 
 
 def groups_of(cohort: Cohort) -> list[PeerGroup]:

@@ -10,8 +10,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
-
 from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
 from chiso.plans import queries as plan_queries
@@ -72,13 +70,12 @@ def target_progress(province: Unit, today: dt.date) -> list[DocumentTargets]:
     return out
 
 
-def stamp() -> str:
-    """Changes when tasks, their links to indicators, their progress, targets or measurements
-    change (one query). Reported values behind targets move with the score stamp."""
+def stamp_parts() -> list[str]:
+    """Scalar subqueries that change when tasks, their links to indicators, their progress,
+    targets or measurements change; read with the score stamp in one round trip
+    (freshness.stamp). Reported values behind targets move with the score stamp."""
     tables = [m._meta.db_table for m in (Occurrence, Measurement, Target, Task.indicators.through)]
-    parts = [f"(SELECT COUNT(*) FROM {t}), (SELECT MAX(id) FROM {t})" for t in tables]
-    occurrences = Occurrence._meta.db_table
-    with connection.cursor() as cursor:  # table names come from the models, not from input
-        cursor.execute(f"SELECT {', '.join(parts)}, (SELECT MAX(updated_at) FROM {occurrences})")
-        row = cursor.fetchone()
-    return ".".join(str(x) for x in row)
+    parts = [f"(SELECT COUNT(*) FROM {t})" for t in tables]
+    parts += [f"(SELECT MAX(id) FROM {t})" for t in tables]
+    # Table names come from the models, not from input.
+    return [*parts, f"(SELECT MAX(updated_at) FROM {Occurrence._meta.db_table})"]

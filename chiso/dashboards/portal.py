@@ -11,15 +11,15 @@ Stable URLs: /portal/, /portal/<framework>/<period>/, /portal/<framework>/<perio
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from chiso.collection.models import Assessment, Evidence
-from chiso.dashboards import charts, leaders, scorecard
+from chiso.dashboards import charts, leaders, scorecard, shell
 from chiso.dashboards.freshness import fragment
 from chiso.dashboards.models import Publication
 from chiso.org.models import PeerGroup
@@ -73,8 +73,20 @@ def _group_ranks(publication: Publication) -> dict[str, dict[str, int]]:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    html = fragment(request, "portal:index", lambda: _with_crumbs(_index_html()))
-    return render(request, "portal/page.html", {"body": html, "title": _("Công khai kết quả")})
+    return _page(request, "portal:index", lambda: (_("Công khai kết quả"), _index_page()))
+
+
+def _page(request: HttpRequest, key: str, build: Callable[[], tuple[str, str]]) -> HttpResponse:
+    """The whole page from the cache (see shell.py); 404 when `build` finds nothing public."""
+
+    def context() -> dict[str, Any] | None:
+        title, html = fragment(request, key, build)
+        return {"body": html, "title": title} if html else None
+
+    found = shell.page(request, "portal/page.html", key, context)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _key(*parts: str) -> str:
@@ -85,6 +97,10 @@ def _key(*parts: str) -> str:
 def _with_crumbs(html: str) -> str:
     """The page body with its breadcrumbs, rendered (and cached) together."""
     return render_to_string("portal/_crumbs.html") + html
+
+
+def _index_page() -> str:
+    return _with_crumbs(_index_html())
 
 
 def _index_html() -> str:
@@ -106,10 +122,7 @@ def ranking(request: HttpRequest, framework: str, period: str) -> HttpResponse:
     part of the freshness stamp, so a withdrawal answers 404 on the next request."""
     group = request.GET.get("group", "")
     key = _key("portal:ranking", framework, period, group)
-    title, html = fragment(request, key, lambda: _ranking_page(framework, period, group))
-    if not html:
-        raise Http404
-    return render(request, "portal/page.html", {"body": html, "title": title})
+    return _page(request, key, lambda: _ranking_page(framework, period, group))
 
 
 def _ranking_page(framework: str, period: str, group: str) -> tuple[str, str]:
@@ -139,10 +152,7 @@ def _ranking_html(publication: Publication, group: str) -> str:
 
 def unit(request: HttpRequest, framework: str, period: str, code: str) -> HttpResponse:
     key = _key("portal:unit", framework, period, code)
-    html = fragment(request, key, lambda: _unit_page(framework, period, code))
-    if not html:
-        raise Http404
-    return render(request, "portal/page.html", {"body": html, "title": code})
+    return _page(request, key, lambda: (code, _unit_page(framework, period, code)))
 
 
 def _unit_page(framework: str, period: str, code: str) -> str:
@@ -176,7 +186,11 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     if item is None or not _backs_published(item, set(published)):
         raise Http404
     name = item.original_name or (item.file.name or "evidence").rsplit("/", 1)[-1]
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=name)
+    # The type found from the bytes at upload, never one guessed from the uploader's name.
+    content_type = item.content_type or "application/octet-stream"
+    return FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )
 
 
 def _backs_published(item: Evidence, published: set[tuple[int, int]]) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from chiso.dashboards import portal, publishing, views
+from chiso.dashboards import portal, publishing, readiness, views
 
 portal_patterns = [
     path("", portal.index, name="index"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("ranking/", views.ranking, name="ranking"),
     path("health/", views.health, name="health"),
+    path("health/ready/", readiness.ready, name="ready"),
     path("publish/", publishing.page, name="publish"),
     path("units/<str:code>/", views.unit_scorecard, name="scorecard"),
     path("portal/", include((portal_patterns, "portal"))),

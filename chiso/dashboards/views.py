@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from chiso.accounts import access
 from chiso.collection.models import Assessment
-from chiso.dashboards import charts, leaders, plan_links, scorecard
+from chiso.dashboards import charts, freshness, leaders, plan_links, scorecard, shell
 from chiso.dashboards.freshness import fragment
 from chiso.org.models import Unit
 from chiso.scoring import queries
@@ -32,13 +32,18 @@ def home(request: HttpRequest) -> HttpResponse:
     """Leaders get the dashboard; unit people their unit's scorecard; the public the portal."""
     if not request.user.is_authenticated:
         return redirect("dashboards:portal:index")
-    # The whole page body is cached under the stamps, the filters and what decides the
-    # province (see _who), so a warm page costs the session, the roles and the two stamps.
-    key = _key("dashboard", _who(request), sorted(request.GET.items()), plan_links.stamp())
-    body = fragment(request, key, lambda: _dashboard_or_blank(request))
-    if not body:
-        return _elsewhere(request)
-    return render(request, "dashboards/dashboard.html", {"body": body})
+    # The whole page is cached under the stamp (scores, publications and plans), the filters
+    # and what decides the province (see _who): a warm page costs the session, the user, the
+    # roles and the stamp, one query each.
+    freshness.stamp(request, plan_links.stamp_parts())  # this request's stamp, plans included
+    key = _key("dashboard", _who(request), sorted(request.GET.items()))
+
+    def context() -> dict[str, Any] | None:
+        body = fragment(request, key, lambda: _dashboard_or_blank(request))
+        return {"body": body} if body else None
+
+    found = shell.page(request, "dashboards/dashboard.html", key, context)
+    return found if found is not None else _elsewhere(request)
 
 
 def _who(request: HttpRequest) -> tuple[bool, list[int]]:
@@ -169,7 +174,8 @@ def _headline(province: Unit, available: list[leaders.Cohort]) -> str:
 def ranking(request: HttpRequest) -> HttpResponse:
     """The ranking section alone (HTMX swaps it in when a filter changes)."""
     key = _key("ranking-section", _who(request), sorted(request.GET.items()))
-    html = fragment(request, key, lambda: _ranking_section(request))
+    # Bytes: served as they are, with no decoding from the cache or encoding for the wire.
+    html = fragment(request, key, lambda: _ranking_section(request).encode())
     if not html:
         raise Http404
     if request.headers.get("HX-Request"):
@@ -211,7 +217,7 @@ def _ranking_build(
     filters: leaders.Filters,
 ) -> str:
     previous = _previous(available, chosen)
-    rows = leaders.ranking(chosen, filters, previous)
+    rows = leaders.ranking(chosen, filters, previous, province)
     mains = leaders.main_indicators(chosen.version)
     measure = filters.measure_label(chosen.version, mains)
     context = {

@@ -7,7 +7,6 @@ main indicators into `main_<code>` columns and the peer-group ranks into `rank_<
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 
 from chiso.dashboards.models import Publication
 from chiso.dashboards.portal import public_rows
+from chiso.lib.spreadsheet_safety import append_row, csv_row, csv_writer
 
 SCHEMA_VERSION = "1.0"
 BASE_FIELDS = ["framework", "framework_version", "period", "code", "name", "rank", "total",
@@ -45,9 +45,9 @@ def flat(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
 def to_csv(publication: Publication) -> bytes:
     columns, rows = flat(public_rows(publication))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # unit names are typed by people
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -73,7 +73,7 @@ def to_xlsx(publication: Publication) -> bytes:
     ws.title = f"{publication.period.code}"
     ws.append(columns)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

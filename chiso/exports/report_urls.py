@@ -1,5 +1,6 @@
 from django.urls import path
 
+from chiso.exports import job_views
 from chiso.exports.reports import views
 
 app_name = "reports"
@@ -12,6 +13,10 @@ urlpatterns = [
         views.scorecard_xlsx,
         name="scorecard_xlsx",
     ),
+    path("jobs/", job_views.my_jobs, name="jobs"),
+    path("jobs/<uuid:pk>/", job_views.job_page, name="job"),
+    path("jobs/<uuid:pk>/progress/", job_views.job_progress, name="job_progress"),
+    path("jobs/<uuid:pk>/download/", job_views.job_download, name="job_download"),
     path("open-data/", views.opendata_index, name="opendata_index"),
     path(
         "open-data/<slug:framework>/<slug:period>.<str:fmt>",

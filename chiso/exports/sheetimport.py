@@ -19,10 +19,11 @@ from chiso.accounts import access
 from chiso.accounts.choices import Role
 from chiso.collection.choices import AssessmentStatus
 from chiso.collection.models import Assessment
-from chiso.collection.services import EntryChange
+from chiso.collection.services import CollectionError, EntryChange
 from chiso.collection.sheets import apply_sheet, parse_sheet, read_rows
 from chiso.collection.workflow import EDITABLE_BY_REPORTER, NotAllowed, WorkflowError
 from chiso.exports.upload import Change, checksum
+from chiso.lib import safe_files
 
 FIELDS = ("progress", "owner", "due", "note")
 SUFFIXES = (".xlsx", ".csv")
@@ -69,6 +70,7 @@ def preview_sheet(assessment: Assessment, data: bytes, name: str) -> SheetPrevie
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise WorkflowError([_("%(f)s: chỉ nhận tệp .xlsx hoặc .csv") % {"f": name}])
+    _check_safe(data, name)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"sheet{suffix}"
         path.write_bytes(data)
@@ -81,6 +83,15 @@ def preview_sheet(assessment: Assessment, data: bytes, name: str) -> SheetPrevie
         result.changes += _diff(entries.get(change.code), change)
         result.stored.append(_dump(change))
     return result
+
+
+def _check_safe(data: bytes, name: str) -> None:
+    """The zip checks under the uploader's name (the reader sees a temporary file)."""
+    if name.lower().endswith(".xlsx") and data.startswith(b"PK\x03\x04"):
+        try:
+            safe_files.check_workbook_bytes(data, name)
+        except safe_files.UnsafeFile as exc:
+            raise CollectionError([str(exc)]) from exc
 
 
 _STAGE_FIELD = {"self": "self_inputs", "appraisal": "appraisal_inputs", "final": "final_inputs"}

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from chiso.collection.models import Assessment
 from chiso.exports.leaves import describe, entries_in_order, input_specs
 from chiso.frameworks.models import Indicator
+from chiso.lib.spreadsheet_safety import write_cell
 from chiso.scoring.engine import InputSpec
 
 DATA_SHEET = "Tự đánh giá"
@@ -131,7 +132,7 @@ def _write_row(sheet: Worksheet, number: int, row: TemplateRow) -> None:
         shown(row),
     ]
     for col, value in enumerate(values, start=1):
-        cell = sheet.cell(number, col, value)
+        cell = write_cell(sheet, number, col, value)
         cell.alignment = Alignment(wrap_text=col in (NAME, RULE), vertical="top")
     value_cell = sheet.cell(number, VALUE)
     value_cell.protection = _UNLOCKED

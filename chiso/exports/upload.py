@@ -32,7 +32,10 @@ from chiso.exports.template import (
     metadata_of,
     template_rows,
 )
+from chiso.lib import safe_files
 from chiso.lib.text import fold
+from chiso.lib.unicode_safety import clean_line
+from chiso.lib.xlsx_values import XlsxBook, XlsxReadError
 
 VALUE_LABEL = HEADERS[VALUE - 1]
 
@@ -82,6 +85,7 @@ def checksum(data: bytes) -> str:
 def preview(assessment: Assessment, data: bytes) -> Preview:
     """Parse `data` against the assessment. Raises UploadError for a file that is not this
     assessment's current template; row problems are collected in `Preview.errors`."""
+    _check_safe(data)
     book = _open(data)
     _check_metadata(assessment, _metadata(book))
     table = _data_rows(book)
@@ -92,27 +96,36 @@ def preview(assessment: Assessment, data: bytes) -> Preview:
     return result
 
 
-def _open(data: bytes) -> Any:
-    import io
+def _check_safe(data: bytes) -> None:
+    """Zip bomb, macros, external links: refused before any parser opens the file."""
+    if not data.startswith(b"PK\x03\x04"):
+        return  # not a zip: `_open` says it is not an Excel file
+    try:
+        safe_files.check_workbook_bytes(data, _("tệp tải lên"))
+    except safe_files.UnsafeFile as exc:
+        raise UploadError([str(exc)]) from exc
 
-    from openpyxl import load_workbook
+
+def _open(data: bytes) -> XlsxBook:
+    import io
 
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise UploadError([_("Tệp tải lên không phải tệp Excel (.xlsx).")])
     try:
-        # data_only=False: a formula comes back as its text ("=A1*2") and is refused.
-        return load_workbook(io.BytesIO(data), data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
+        # Values through python-calamine; a formula still comes back as its text ("=A1*2")
+        # and is refused (chiso.lib.xlsx_values).
+        return XlsxBook(data)
+    except XlsxReadError as exc:
         raise UploadError([_("Không đọc được tệp Excel; tệp có thể bị hỏng.")]) from exc
 
 
-def _metadata(book: Any) -> dict[str, Any]:
-    if META_SHEET not in book.sheetnames or DATA_SHEET not in book.sheetnames:
+def _metadata(book: XlsxBook) -> dict[str, Any]:
+    if META_SHEET not in book.sheet_names or DATA_SHEET not in book.sheet_names:
         raise UploadError(
             [_("Tệp không phải mẫu do chiso tạo ra; hãy tải mẫu của bản đánh giá này.")]
         )
-    sheet = book[META_SHEET]
-    return {str(k): v for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if k}
+    rows = [[*r, None, None][:2] for r in book.rows(META_SHEET)]
+    return {str(k): v for k, v in rows if k}
 
 
 def _check_metadata(assessment: Assessment, meta: dict[str, Any]) -> None:
@@ -143,17 +156,14 @@ def _check_metadata(assessment: Assessment, meta: dict[str, Any]) -> None:
         )
 
 
-def _data_rows(book: Any) -> list[tuple[int, list[Any]]]:
-    sheet = book[DATA_SHEET]
-    header = [
-        c for c in next(sheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True))
-    ]
+def _data_rows(book: XlsxBook) -> list[tuple[int, list[Any]]]:
+    table = book.rows(DATA_SHEET)
+    header = table[HEADER_ROW - 1] if len(table) >= HEADER_ROW else []
     _check_header(header)
-    rows = sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=len(HEADERS), values_only=True)
+    width = len(HEADERS)
+    rows = [([*r, *[None] * width][:width]) for r in table[HEADER_ROW:]]
     return [
-        (HEADER_ROW + 1 + i, list(r))
-        for i, r in enumerate(rows)
-        if any(c not in (None, "") for c in r)
+        (HEADER_ROW + 1 + i, r) for i, r in enumerate(rows) if any(c not in (None, "") for c in r)
     ]
 
 
@@ -181,7 +191,7 @@ def _parse_rows(
     """{(code, input): (row number, parsed value)}; problems go to `result.errors`."""
     out: dict[tuple[str, str], tuple[int, Any]] = {}
     for number, cells in table:
-        key = (str(cells[0] or "").strip(), str(cells[5] or "").strip())
+        key = (clean_line(str(cells[0] or "")), clean_line(str(cells[5] or "")))
         row = expected.get(key)
         if row is None:
             result.errors.append(
@@ -208,9 +218,13 @@ def _parse_rows(
 def _value(row: TemplateRow, raw: Any, number: int) -> tuple[Any, str | None]:
     """(parsed value, None) or (None, message). Yes/no and choices are read by label or key."""
     if isinstance(raw, str):
-        raw = raw.strip()
+        raw = clean_line(raw)
     if raw is None or raw == "":
         return None, None
+    if isinstance(raw, str) and raw.startswith("="):
+        # Every input of the template is a number, yes/no or a choice: a formula is none of
+        # them, and its cached result is whatever the last program wrote. Never evaluated.
+        return None, _("ô chứa công thức, hãy nhập giá trị")
     if row.spec.type == "bool" and isinstance(raw, str):
         known = {fold(YES): 1, fold(NO): 0}
         value = known.get(fold(raw))

@@ -20,10 +20,9 @@ from chiso.accounts.choices import Role
 from chiso.collection.models import Assessment
 from chiso.collection.services import CollectionError
 from chiso.collection.workflow import NotAllowed
-from chiso.exports import sheetimport, upload
+from chiso.exports import sheetimport, tasks, upload
 from chiso.exports.template import CONTENT_TYPE, build_template, file_name
-
-MAX_UPLOAD = 5 * 1024 * 1024  # a template of 1,000 indicators is ~100 KB
+from chiso.lib import safe_files
 
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
@@ -44,8 +43,11 @@ def _read_file(request: HttpRequest) -> tuple[bytes, str]:
     uploaded = request.FILES.get("file")
     if uploaded is None:
         raise CollectionError([_("Hãy chọn tệp để tải lên.")])
-    if uploaded.size is not None and uploaded.size > MAX_UPLOAD:
-        raise CollectionError([_("Tệp quá lớn (tối đa 5 MB).")])
+    try:  # before a byte is read into memory; a template of 1,000 indicators is ~100 KB
+        limit = safe_files.limit("CHISO_IMPORT_MAX_MB")
+        safe_files.check_size(uploaded.size, uploaded.name or "", limit)
+    except safe_files.UnsafeFile as exc:
+        raise CollectionError([str(exc)]) from exc
     return uploaded.read(), uploaded.name or ""
 
 
@@ -103,6 +105,15 @@ def _commit(
     return redirect(request.path)
 
 
+def _commit_later(
+    request: HttpRequest, assessment: Assessment, key: str, stored: dict[str, Any]
+) -> HttpResponse:
+    """A big sheet is written by the worker; the user watches its progress page."""
+    job = tasks.request_sheet_commit(request.user, assessment, stored)  # type: ignore[arg-type]
+    request.session.pop(key, None)
+    return redirect("reports:job", pk=job.pk)
+
+
 def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return render(request, "exports/upload.html", context, status=status)
 
@@ -120,6 +131,9 @@ def sheet(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, {**context, "problems": exc.messages}, status=400)
     key = _session_key("sheet", assessment)
     if request.method == "POST" and "commit" in request.POST:
+        stored = _take(request, key)
+        if stored is not None and tasks.is_big(stored):
+            return _commit_later(request, assessment, key, stored)
         return _commit(request, assessment, key, context, sheetimport.commit_sheet)
     if request.method == "POST":
         try:

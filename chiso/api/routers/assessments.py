@@ -6,11 +6,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from chiso.accounts import access
 from chiso.api.auth import caller
 from chiso.api.errors import ConflictOut, ErrorOut
+from chiso.api.pagination import Paged
 from chiso.api.schemas import (
     AssessmentOut,
     EntryChangeIn,
@@ -38,7 +39,8 @@ from chiso.exports.leaves import entries_in_order, input_specs
 from chiso.scoring.models import ScoreSnapshot
 
 router = Router(tags=["Bản đánh giá"])
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+# 422: a parameter the schema refuses (an id that is not a number, a limit below 1).
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -89,7 +91,7 @@ def assessment_out(assessment: Assessment, user: Any) -> dict[str, Any]:
     response={200: list[AssessmentOut], **READ_ERRORS},
     summary="Danh sách bản đánh giá mà bạn được xem",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> Any:
     """Lọc theo kỳ (`period=2025`), bộ chỉ số (`framework=`), đơn vị (`unit=`), trạng thái."""
     query = visible(request).order_by("period__start", "unit__code", "pk")

@@ -56,7 +56,7 @@ def _listed(assessment: Assessment) -> Any:
 
 @router.get(
     "/assessments/{int:pk}/evidence",
-    response={200: list[EvidenceOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[EvidenceOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Minh chứng của đơn vị (kèm các chỉ tiêu của bản đánh giá này mà nó chứng minh)",
 )
 def list_evidence(request: HttpRequest, pk: int) -> Any:
@@ -124,7 +124,7 @@ def link(request: HttpRequest, pk: int, evidence_id: int, body: LinkIn) -> Any:
 
 @router.get(
     "/evidence/{int:evidence_id}/download",
-    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Tải tệp minh chứng (chỉ khi bạn được xem)",
 )
 def download(request: HttpRequest, evidence_id: int) -> Any:

@@ -7,15 +7,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from chiso.api.auth import caller
 from chiso.api.errors import ErrorOut
+from chiso.api.pagination import Paged
 from chiso.plans import access, queries, services
 from chiso.plans.models import Document, Occurrence, Target
 
 router = Router(tags=["Kế hoạch, nhiệm vụ"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+# 422: a parameter the schema refuses (an id that is not a number, a limit below 1).
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class DocumentOut(Schema):
@@ -74,7 +76,7 @@ def _today() -> dt.date:
     response={200: list[DocumentOut], **ERRORS},
     summary="Văn bản (nghị quyết, kế hoạch, chỉ thị…) bạn được xem",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_documents(request: HttpRequest) -> Any:
     return access.visible_documents(caller(request)).order_by("-issued_on", "pk")
 
@@ -117,7 +119,7 @@ def _target(target: Target) -> dict[str, Any]:
     response={200: list[TaskOut], **ERRORS},
     summary="Nhiệm vụ (từng lượt thực hiện) bạn được xem; `mine=true`: của đơn vị mình",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_tasks(request: HttpRequest, mine: bool = False, state: str | None = None) -> Any:
     user = caller(request)
     found = access.own_occurrences(user) if mine else access.visible_occurrences(user)

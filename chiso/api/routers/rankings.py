@@ -35,7 +35,7 @@ def anyone(request: HttpRequest) -> bool:
 @router.get(
     "/rankings",
     auth=[*AUTH, anyone],
-    response={200: list[RankingRowOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[RankingRowOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Xếp hạng một nhóm đơn vị (bộ chỉ số × kỳ × giai đoạn)",
 )
 def rankings(request: HttpRequest, filters: Query[RankingFilter]) -> Any:

@@ -5,18 +5,20 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from chiso.accounts import access
 from chiso.api.auth import caller
 from chiso.api.errors import ErrorOut
+from chiso.api.pagination import Paged
 from chiso.api.schemas import FrameworkOut, IndicatorOut, InputOut, UnitOut
 from chiso.exports.leaves import describe, input_specs
 from chiso.frameworks.models import Framework, FrameworkVersion, Indicator
 from chiso.org.models import Unit
 
 router = Router(tags=["Danh mục"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
+# 422: a parameter the schema refuses (an id that is not a number, a limit below 1).
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def unit_out(unit: Unit) -> dict[str, Any]:
@@ -30,7 +32,7 @@ def unit_out(unit: Unit) -> dict[str, Any]:
 
 
 @router.get("/units", response={200: list[UnitOut], **ERRORS}, summary="Các đơn vị bạn được xem")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_units(request: HttpRequest, kind: str | None = None, q: str | None = None) -> Any:
     """Lọc theo loại (`kind=commune`) và tìm theo tên không dấu (`q=nghi loc`)."""
     units = access.visible_units(caller(request)).select_related("parent")

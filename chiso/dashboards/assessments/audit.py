@@ -130,7 +130,8 @@ def _filtered(
 
 @login_required
 def download(request: HttpRequest, pk: int) -> FileResponse:
-    """An evidence file, only through the permission check (404 when not visible)."""
+    """An evidence file, only through the permission check (404 when not visible), streamed
+    from the storage (local disk or private bucket), never by a redirect to a bucket URL."""
     item = open_evidence(request.user, pk)
     if not item.file:
         raise Http404

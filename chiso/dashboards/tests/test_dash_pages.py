@@ -147,3 +147,44 @@ def test_a_logout_reaches_every_worker() -> None:
     cached = settings.SESSION_ENGINE.endswith(("cache", "cached_db"))
     backend = settings.CACHES["default"]["BACKEND"]
     assert not cached or "locmem" not in backend.lower()
+
+
+def test_a_cohort_shared_by_provinces_lists_only_the_province_units_with_their_full_ranks(
+    demo: None,
+) -> None:
+    """One national deployment: a framework used by several provinces is one cohort; each
+    province's dashboard lists its own units, ranked within the whole cohort."""
+    from chiso.collection.models import Assessment, Entry
+    from chiso.dashboards import leaders
+    from chiso.org.models import Unit
+
+    best = snaps("nghean-commune-example", "2025").order_by("rank").first()
+    assert best is not None
+    other = Unit.objects.get(code="ha-tinh")  # the demo holds every province
+    commune = Unit.objects.create(
+        code="ha-tinh.xa-thu", kind="commune", name="Xã Thử Nghiệm", parent=other
+    )
+    source = Assessment.objects.get(pk=best.assessment_id)
+    copy = Assessment.objects.create(unit=commune, version=source.version, period=source.period)
+    Entry.objects.bulk_create(
+        Entry(
+            assessment=copy,
+            indicator_id=e.indicator_id,
+            self_inputs=e.self_inputs,
+            appraisal_inputs=e.appraisal_inputs,
+            final_inputs=e.final_inputs,
+        )
+        for e in source.entries.all()
+    )
+    rescore(source.version, source.period)
+    cohort = leaders.Cohort(source.version, source.period, 0)
+    nghe_an = Unit.objects.get(code="nghe-an")
+    mine = leaders.ranking(cohort, leaders.Filters(), None, nghe_an)
+    theirs = leaders.ranking(cohort, leaders.Filters(), None, other)
+    everyone = leaders.ranking(cohort, leaders.Filters(), None)
+    assert [r.row.unit_code for r in theirs] == ["ha-tinh.xa-thu"]
+    assert "ha-tinh.xa-thu" not in [r.row.unit_code for r in mine]
+    assert len(mine) + 1 == len(everyone)
+    assert theirs[0].row.rank == 1 and mine[0].row.rank == 1  # tied at the top of the cohort
+    page = client_for("lanhdao").get("/?c=nghean-commune-example:2025").content.decode()
+    assert "Xã Thử Nghiệm" not in page and best.unit.name in page

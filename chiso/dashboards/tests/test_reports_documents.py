@@ -7,6 +7,7 @@ import io
 import statistics
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +16,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from chiso.dashboards.tests.conftest import person
+from chiso.jobs.testing import run_queued_tasks
 from chiso.lib.formats import vn_number
 from chiso.scoring.models import ScoreSnapshot
 
@@ -86,15 +88,25 @@ def test_the_pdf_reads_back_and_renders_to_png(demo: None, tmp_path: Path) -> No
     assert pages and all(p.stat().st_size > 1000 for p in pages)
 
 
-def test_leaders_download_the_report_and_a_unit_reporter_cannot(demo: None) -> None:
+def test_leaders_get_the_report_from_the_worker_and_a_unit_reporter_cannot(
+    demo: None, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
     leader = Client()
     leader.force_login(person("lanhdao"))  # type: ignore[arg-type]
-    response = leader.get("/reports/periodic/2025.pdf")
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    queued = leader.post("/reports/periodic/2025.pdf")
+    assert queued.status_code == 302 and "/reports/jobs/" in queued["Location"]
+    assert "<progress" in leader.get(queued["Location"]).content.decode()
+    assert run_queued_tasks() == 1
+    done = leader.get(queued["Location"]).content.decode()
+    assert "Hoàn thành" in done and "bao-cao-chuyen-doi-so-nghe-an-2025.pdf" in done
+    response = leader.get(f"{queued['Location']}download/")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     assert "bao-cao-chuyen-doi-so-nghe-an-2025.pdf" in response["Content-Disposition"]
     reporter = Client()
     reporter.force_login(person("nghiloc"))  # type: ignore[arg-type]
-    assert reporter.get("/reports/periodic/2025.pdf").status_code == 404
+    assert reporter.post("/reports/periodic/2025.pdf").status_code == 404
+    assert reporter.get(f"{queued['Location']}download/").status_code == 404
 
 
 def test_the_ranking_workbook_is_set_up_for_printing(demo: None) -> None:

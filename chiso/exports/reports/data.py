@@ -179,7 +179,7 @@ def _framework(
         f"{n(cohort.version.scale, 0)}, xếp loại {head.band or '–'}."
     )
     section.tables.append(_mains_table(head))
-    rows = leaders.ranking(cohort, leaders.Filters(), previous)
+    rows = leaders.ranking(cohort, leaders.Filters(), previous, province)
     section.tables.append(_ranking_table(rows, title))
     section.tables.append(_gaps_table(cohort, province))
     return section

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from chiso.accounts import access
 from chiso.collection.models import Assessment, Period
 from chiso.dashboards import leaders, scorecard
 from chiso.dashboards.portal import publications, published_or_404
-from chiso.exports import opendata
+from chiso.exports import opendata, tasks
 from chiso.exports.reports import periodic, xlsx_report
 from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
@@ -54,14 +55,23 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def periodic_report(request: HttpRequest, period: str, fmt: str) -> HttpResponse:
+    """Queue the report (charts and layout take seconds) and show its progress page."""
     province = _province_or_404(request)
     found = Period.objects.filter(code=period).first()
     if found is None or fmt not in periodic.FORMATS:
         raise Http404
-    day = timezone.localdate()
-    content = periodic.make(province, found, fmt, day, request.GET.get("so", ""))
-    return _download(content, periodic.FORMATS[fmt][1], periodic.filename(province, found, fmt))
+    number = request.POST.get("so", "")[:40]
+    job = tasks.request_report(
+        request.user,  # type: ignore[arg-type]
+        province,
+        found,
+        fmt,
+        timezone.localdate(),
+        number,
+    )
+    return redirect("reports:job", pk=job.pk)
 
 
 def _version(framework: str, period: Period) -> FrameworkVersion:
@@ -81,7 +91,7 @@ def ranking_xlsx(request: HttpRequest, framework: str, period: str) -> HttpRespo
     cohort = leaders.Cohort(version, found, 0)
     group = request.GET.get("group", "")
     previous = _previous(province, cohort)
-    rows = leaders.ranking(cohort, leaders.Filters(group=group), previous)
+    rows = leaders.ranking(cohort, leaders.Filters(group=group), previous, province)
     content = xlsx_report.ranking(cohort, rows, group)
     name = f"xep-hang-{framework}-{period}.xlsx"
     return _download(content, opendata.FORMATS["xlsx"][1], name)

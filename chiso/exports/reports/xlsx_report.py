@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chiso.dashboards import leaders
 from chiso.dashboards.scorecard import Card
+from chiso.lib.spreadsheet_safety import write_cell
 
 FONT = "Times New Roman"
 THIN = Side(style="thin", color="000000")
@@ -37,7 +38,7 @@ def _sheet(wb: Workbook, title: str, landscape: bool) -> Worksheet:
 def _write(ws: Worksheet, heading: list[str], columns: list[str], rows: Sequence[Sequence[Cell]],
            widths: list[int]) -> None:  # fmt: skip
     for i, text in enumerate(heading, start=1):
-        ws.cell(row=i, column=1, value=text).font = Font(name=FONT, bold=i == 1, size=13)
+        write_cell(ws, i, 1, text).font = Font(name=FONT, bold=i == 1, size=13)
     top = len(heading) + 2
     for col, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
         cell = ws.cell(row=top, column=col, value=name)
@@ -46,7 +47,7 @@ def _write(ws: Worksheet, heading: list[str], columns: list[str], rows: Sequence
         ws.column_dimensions[get_column_letter(col)].width = width
     for r, row in enumerate(rows, start=top + 1):
         for col, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=col, value=value)
+            cell = write_cell(ws, r, col, value)
             cell.font, cell.border = Font(name=FONT), BOX
             cell.alignment = Alignment(wrap_text=isinstance(value, str), vertical="top")
             if isinstance(value, float):

@@ -6,6 +6,8 @@
       if (box.dataset.drawn) return;
       var source = document.getElementById(box.dataset.echart);
       if (!source || !window.echarts) return;
+      // The height comes as data, not a style attribute, which the CSP would refuse.
+      if (box.dataset.height) box.style.height = box.dataset.height + "px";
       var chart = window.echarts.init(box, null, { renderer: "svg" });
       chart.setOption(JSON.parse(source.textContent));
       box.dataset.drawn = "1";
