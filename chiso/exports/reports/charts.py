@@ -12,15 +12,26 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from chiso.dashboards import leaders
-from chiso.exports.reports.fonts import font_file
+from chiso.exports.reports.fonts import STYLES, font_file
 
 BRAND = "#b3261e"
 
 
 def _font() -> str:
-    path = font_file("regular")
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    """The report font's family name, bound to the file `font_file` chose.
+
+    Debian may hold Liberation Serif 1 (no Vietnamese beyond Latin-1) and 2 under one family
+    name; matplotlib resolves a family name to whichever file it scanned first, so the charts
+    could draw "ỉ" or "ệ" as empty boxes. Every other file of that family is dropped from the
+    font list, and the lookup cache cleared, so the name can only mean the chosen files."""
+    chosen = {str(font_file(style)) for style in STYLES}
+    manager = font_manager.fontManager
+    for path in sorted(chosen):
+        manager.addfont(path)
+    name = font_manager.FontProperties(fname=str(font_file("regular"))).get_name()
+    manager.ttflist = [f for f in manager.ttflist if f.name != name or f.fname in chosen]
+    manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+    return name
 
 
 def _png(fig: Figure) -> bytes:
