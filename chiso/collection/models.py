@@ -59,6 +59,10 @@ class Assessment(models.Model):
         default=AssessmentStatus.DRAFT,
     )
     revision = models.PositiveIntegerField(default=0)  # optimistic locking
+    # Bumped by the database itself (triggers, migration 0004) on every INSERT, UPDATE or
+    # DELETE of one of this assessment's entries, whatever wrote it: the scoring column store
+    # re-reads exactly the assessments whose counter moved since it last read them.
+    inputs_seq = models.BigIntegerField(default=0, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)

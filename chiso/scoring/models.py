@@ -34,8 +34,9 @@ class ScoreSnapshot(models.Model):
     ranks = models.JSONField(default=dict)
     flags = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
-    # blake2b of the scored content (services._encode): a re-score rewrites only the rows whose
-    # digest changed. Empty for rows written before it existed (rewritten on their next re-score).
+    # blake2b of the scored content (services._Scores.digest_rows): a re-score rewrites only
+    # the rows whose content changed. Empty for rows written before it existed (rewritten on
+    # their next re-score).
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
@@ -75,3 +76,32 @@ class PublishedResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}: {self.rank}/{self.of}"
+
+
+class CohortStore(models.Model):
+    """A cohort's engine input columns kept between re-scores (scoring/store.py).
+
+    `generation` moves on every re-score of the cohort, and `token` is new whenever the row is
+    created: a process's in-memory copy is used only while both still match. `data` is a base
+    copy of the columns (numpy arrays, with each assessment's `inputs_seq` at the time it was
+    read) that a process without a warm copy loads instead of reading every entry; it may lag
+    behind the entries, since the re-score re-reads the assessments whose counter moved since.
+    """
+
+    version = models.ForeignKey(
+        "frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.ForeignKey("collection.Period", on_delete=models.CASCADE, related_name="+")
+    generation = models.BigIntegerField(default=0)
+    token = models.CharField(max_length=32)
+    checksum = models.CharField(max_length=64, blank=True)  # the version's, when data was saved
+    data = models.BinaryField(null=True, editable=False)
+    saved_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "period"], name="cohort_store_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}/{self.period_id} @{self.generation}"

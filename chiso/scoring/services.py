@@ -3,10 +3,11 @@
 A cohort is every assessment of one framework version in one period. Some rules compare a
 unit with the best of its cohort, so a cohort is always scored whole; the engine does that
 vectorised in milliseconds even for a national cohort (4,375 units). The service around it is
-what costs at that size, so it works in bulk: one raw query for the inputs (JSON decoded by
-orjson), the engine's columns filled by numpy from flat lists, the snapshots encoded by
-orjson and compared by digest with the stored ones, and only the rows that changed written
-(COPY on PostgreSQL).
+what costs at that size, so it works in bulk and incrementally: the inputs come from the
+cohort's column store (scoring/store.py), which re-reads only the assessments whose entries
+changed (one raw query, JSON decoded by orjson); the fresh scores are compared with the stored
+ones array to array (or by digest, in a process that has not seen the cohort), and only the
+rows that changed are written (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -30,6 +32,7 @@ from chiso.collection.choices import Stage
 from chiso.collection.models import Assessment, Entry, Period
 from chiso.frameworks.models import FrameworkVersion, Indicator
 from chiso.org.models import PeerGroup
+from chiso.scoring import store
 from chiso.scoring.engine import (
     CohortInputs,
     CohortResult,
@@ -64,15 +67,31 @@ def rescore_ids(version_id: int, period_id: int) -> RescoreReport:
 def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False) -> RescoreReport:
     """Re-score every assessment of `version` in `period`, at every stage, and re-rank.
 
-    Writes only the snapshots whose content changed (their digest differs) and deletes those
-    whose assessment or stage is gone; `replace` deletes and rewrites the whole cohort. The
-    stored rows end the same either way (idempotent: a re-run writes nothing). Raises the
-    engine's RuleError/EngineError on a broken rule, with nothing written.
+    Writes only the snapshots whose content changed and deletes those whose assessment or
+    stage is gone; `replace` reads every entry again and rewrites the whole cohort. The stored
+    rows end the same either way (idempotent: a re-run writes nothing). The inputs come from
+    the cohort's column store (scoring/store.py), which re-reads only the assessments whose
+    entries changed. Raises the engine's RuleError/EngineError on a broken rule, with nothing
+    written.
     """
     _lock_cohort(version, period)
     with _no_gc():
-        stages = _score_stages(version, period)
-        written = _store(version, period, stages, replace)
+        held = store.checkout(version, period)
+        rows = _cohort_rows(version, period)
+        meta = inputs_for(version)
+        warm = None if replace else held.warm
+        start = warm.columns if warm is not None else (None if replace else held.base)
+        if start is None:
+            columns, drift = _read_columns(version, period, meta, rows), len(rows[0])
+        else:
+            columns, reread = _sync(start, rows, version, period, meta)
+            drift = (warm.drift if warm is not None else 0) + reread
+        stages = _score_columns(version, period, columns)
+        previous = None if warm is None else warm.scores
+        stored = {} if replace or previous is not None else _stored_digests(version, period)
+        written = _store(version, period, stages, previous, stored, replace=replace)
+        save_base = start is None or drift > max(64, len(columns.ids) // 50)
+        held.commit(store.Warm(columns, {s.stage: s for s in stages}, drift), save_base=save_base)
     assessments = len({pk for scores in stages for pk in scores.ids})
     snapshots = sum(len(scores.ids) for scores in stages)
     return RescoreReport(version.label, period.code, assessments, snapshots, written)
@@ -92,12 +111,15 @@ def _lock_cohort(version: FrameworkVersion, period: Period) -> None:
 
 
 def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnapshot]:
-    """The cohort's snapshots computed now from the stored inputs, not saved (`rescore` saves
-    them; `chiso check-integrity` compares them with the stored ones)."""
+    """The cohort's snapshots computed now from every stored entry, not saved and without
+    the column store (`rescore` saves them; `chiso check-integrity` compares them with the
+    stored ones)."""
     with _no_gc():
-        rows = [
+        rows = _cohort_rows(version, period)
+        columns = _read_columns(version, period, inputs_for(version), rows)
+        scored = [
             scores.scored(i)
-            for scores in _score_stages(version, period)
+            for scores in _score_columns(version, period, columns)
             for i in range(len(scores.ids))
         ]
     return [
@@ -115,7 +137,7 @@ def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnap
             ranks=r.ranks,
             flags=r.flags,
         )
-        for r in rows
+        for r in scored
     ]
 
 
@@ -171,29 +193,122 @@ class _Cohort:
     overrides: dict[str, _Override]
 
 
-def _score_stages(version: FrameworkVersion, period: Period) -> list[_Scores]:
+CohortRows = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
+def _cohort_rows(version: FrameworkVersion, period: Period) -> CohortRows:
+    """(ids, unit ids, inputs_seq) of the cohort's assessments, by id: one small query.
+    Read before any entry, so an entry committed meanwhile is re-read next time, never lost."""
+    rows = (
+        Assessment.objects.filter(version=version, period=period)
+        .order_by("pk")
+        .values_list("pk", "unit_id", "inputs_seq")
+    )
+    found = np.asarray(list(rows), dtype=np.int64).reshape(-1, 3)
+    return found[:, 0].copy(), found[:, 1].copy(), found[:, 2].copy()
+
+
+def _read_columns(
+    version: FrameworkVersion, period: Period, meta: VersionInputs, rows: CohortRows
+) -> store.Columns:
+    """The columns of the assessments in `rows`, read from their entries."""
+    ids, units, seqs = rows
+    cohort = _read_cohort(version, period, meta, ids.tolist(), units.tolist(), whole=True)
+    self_m, appr_m, final_m = _matrices(cohort, meta)
+    return store.Columns(ids, units, seqs, self_m, appr_m, final_m, cohort.appraised)
+
+
+def _sync(
+    start: store.Columns,
+    rows: CohortRows,
+    version: FrameworkVersion,
+    period: Period,
+    meta: VersionInputs,
+) -> tuple[store.Columns, int]:
+    """`start` brought up to date with `rows`: the assessments that are new, whose unit or
+    whose inputs_seq moved are read again, the rest kept; gone ones dropped. Patched in place
+    when the assessments are the same ones. Returns the columns and how many were read."""
+    ids, units, seqs = rows
+    n = len(ids)
+    at = np.minimum(np.searchsorted(start.ids, ids), max(len(start.ids) - 1, 0))
+    if len(start.ids):
+        found = start.ids[at] == ids
+        kept = found & (start.seqs[at] == seqs) & (start.unit_ids[at] == units)
+    else:  # nothing kept from an empty cohort
+        found = kept = np.zeros(n, dtype=bool)
+    stale = np.flatnonzero(~kept)
+    if len(start.ids) == n and kept.all():
+        return start, 0
+    if len(start.ids) == n and found.all():
+        out = start  # the same assessments: patch their columns in place
+        out.unit_ids[:], out.seqs[:] = units, seqs
+    else:
+        kept_at = at[kept]
+        shape = (start.self_m.shape[0], n)
+        out = store.Columns(
+            ids,
+            units,
+            seqs,
+            np.full(shape, np.nan),
+            np.full(shape, np.nan),
+            np.full(shape, np.nan),
+            np.zeros(n, dtype=bool),
+        )
+        for mine, theirs in (
+            (out.self_m, start.self_m),
+            (out.appr_m, start.appr_m),
+            (out.final_m, start.final_m),
+        ):
+            mine[:, kept] = theirs[:, kept_at]
+        out.appraised[kept] = start.appraised[kept_at]
+    if stale.size:
+        cohort = _read_cohort(
+            version, period, meta, ids[stale].tolist(), units[stale].tolist(), whole=False
+        )
+        self_m, appr_m, final_m = _matrices(cohort, meta)
+        out.self_m[:, stale], out.appr_m[:, stale], out.final_m[:, stale] = self_m, appr_m, final_m
+        out.appraised[stale] = cohort.appraised
+    return out, int(stale.size)
+
+
+def _score_columns(
+    version: FrameworkVersion, period: Period, columns: store.Columns
+) -> list[_Scores]:
+    """Self and final for every assessment; appraisal where a reviewer appraised something."""
+    n = len(columns.ids)
+    if n == 0:
+        return []
     compiled = tree_for(version)
     meta = inputs_for(version)
-    cohort = _read_cohort(version, period, meta)
     groups = _peer_groups(version, period)
-    out: list[_Scores] = []
-    for stage, rows, inputs in _stage_inputs(cohort, meta):
-        ids = [cohort.ids[i] for i in rows.tolist()]
-        unit_ids = [cohort.unit_ids[i] for i in rows.tolist()]
-        out.append(_score_stage(compiled, inputs, stage, ids, unit_ids, groups))
-    return out
+    ids, units = columns.ids, columns.unit_ids
+    everyone = np.arange(n)
+    appraised = np.flatnonzero(columns.appraised)
+    plan = [(Stage.SELF, columns.self_m, everyone)]
+    if appraised.size:
+        plan.append((Stage.APPRAISAL, columns.appr_m, appraised))
+    plan.append((Stage.FINAL, columns.final_m, everyone))
+    return [
+        _score_stage(compiled, _inputs(m, meta, at), str(stage), ids[at], units[at], groups)
+        for stage, m, at in plan
+    ]
 
 
-def _read_cohort(version: FrameworkVersion, period: Period, meta: VersionInputs) -> _Cohort:
-    """The cohort's inputs, column-wise: the per-entry work runs in C (zip, dict, map) and
-    numpy; only each distinct (leaf, JSON text) and each appraisal/final entry is decoded."""
-    assessments = Assessment.objects.filter(version=version, period=period).order_by("pk")
-    pairs = list(assessments.values_list("pk", "unit_id"))
-    ids = [pk for pk, _unit in pairs]
-    units = [unit for _pk, unit in pairs]
+def _read_cohort(
+    version: FrameworkVersion,
+    period: Period,
+    meta: VersionInputs,
+    ids: list[int],
+    units: list[int],
+    *,
+    whole: bool,
+) -> _Cohort:
+    """The inputs of the assessments `ids` (sorted), column-wise: the per-entry work runs in C
+    (zip, dict, map) and numpy; only each distinct (leaf, JSON text) and each appraisal/final
+    entry is decoded. `whole`: `ids` are the whole cohort (one query by cohort)."""
     appraised = np.zeros(len(ids), dtype=bool)
     over: dict[str, _Override] = {s: _Override([], [], [], [], []) for s in _OVERRIDING}
-    entries = _entry_rows(version, period)
+    entries = _entry_rows(version, period, None if whole else ids)
     if not entries or not ids:
         empty = np.zeros(0, dtype=np.intp)
         return _Cohort(ids, units, appraised, (empty, empty, np.zeros(0)), over)
@@ -270,19 +385,30 @@ def _expand(
     return picked, np.repeat(rows, counts)
 
 
-def _entry_rows(version: FrameworkVersion, period: Period) -> list[tuple[Any, ...]]:
+def _entry_rows(
+    version: FrameworkVersion, period: Period, ids: list[int] | None = None
+) -> list[tuple[Any, ...]]:
     """(assessment id, indicator id, self, appraisal, final inputs as JSON text) of every entry
-    of the cohort: both backends hand jsonb/JSON over as text, decoded here by orjson."""
+    of the cohort, or of the assessments `ids`: both backends hand jsonb/JSON over as text,
+    decoded here by orjson."""
     fields = ("assessment", "indicator", "self_inputs", "appraisal_inputs", "final_inputs")
     columns = ", ".join(_column(Entry, f) for f in fields)
-    sql = (
-        f"SELECT {columns} FROM {_table(Entry)} WHERE {_column(Entry, 'assessment')} IN "
-        f"(SELECT {_column(Assessment, 'id')} FROM {_table(Assessment)} "
-        f"WHERE {_column(Assessment, 'version')} = %s AND {_column(Assessment, 'period')} = %s)"
-    )
+    head = f"SELECT {columns} FROM {_table(Entry)} WHERE {_column(Entry, 'assessment')} IN "
     with connection.cursor() as cursor:
-        cursor.execute(sql, [version.pk, period.pk])
-        return list(cursor.fetchall())
+        if ids is None:
+            cursor.execute(
+                f"{head}(SELECT {_column(Assessment, 'id')} FROM {_table(Assessment)} "
+                f"WHERE {_column(Assessment, 'version')} = %s "
+                f"AND {_column(Assessment, 'period')} = %s)",
+                [version.pk, period.pk],
+            )
+            return list(cursor.fetchall())
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start : start + _BATCH]
+            cursor.execute(f"{head}({', '.join(['%s'] * len(chunk))})", chunk)
+            out += cursor.fetchall()
+        return out
 
 
 def _table(model: type[models.Model]) -> str:
@@ -335,24 +461,16 @@ def _override(into: _Override, leaf: LeafInputs, i: int, items: list[Any]) -> No
     _add((into.columns, into.rows, into.values), i, items)
 
 
-def _stage_inputs(
-    cohort: _Cohort, meta: VersionInputs
-) -> Iterator[tuple[str, npt.NDArray[np.intp], CohortInputs]]:
-    """Per stage with rows: the rows (cohort positions) and the engine's columns for them.
-    Self and final always exist; appraisal only where a reviewer appraised something."""
-    n = len(cohort.ids)
-    if n == 0:
-        return
-    matrix = np.full((len(meta.columns), n), np.nan)
+def _matrices(cohort: _Cohort, meta: VersionInputs) -> tuple[Any, Any, Any]:
+    """The (columns, assessments) inputs at each stage: self; after the appraisal's overrides;
+    after the final stage's."""
+    matrix = np.full((len(meta.columns), len(cohort.ids)), np.nan)
     _fill(matrix, *cohort.base)
-    everyone = np.arange(n)
-    yield Stage.SELF, everyone, _inputs(matrix, meta, everyone)
+    own = matrix.copy()
     _apply(matrix, cohort.overrides[Stage.APPRAISAL])
-    appraised = np.flatnonzero(cohort.appraised)
-    if appraised.size:
-        yield Stage.APPRAISAL, appraised, _inputs(matrix, meta, appraised)
+    appraised = matrix.copy()
     _apply(matrix, cohort.overrides[Stage.FINAL])
-    yield Stage.FINAL, everyone, _inputs(matrix, meta, everyone)
+    return own, appraised, matrix
 
 
 def _fill(matrix: npt.NDArray[np.float64], columns: Any, rows: Any, values: Any) -> None:
@@ -371,7 +489,7 @@ def _inputs(
     matrix: npt.NDArray[np.float64], meta: VersionInputs, rows: npt.NDArray[np.intp]
 ) -> CohortInputs:
     """An all-NaN column is the same to the engine as an absent one: only the others go."""
-    picked = matrix[:, rows]
+    picked = matrix if len(rows) == matrix.shape[1] else matrix[:, rows]  # rows: all, in order
     present = ~np.isnan(picked).all(axis=1)
     columns = {meta.columns[c]: picked[c] for c in np.flatnonzero(present)}
     return CohortInputs(n_rows=len(rows), columns=columns)
@@ -383,111 +501,158 @@ def _inputs(
 @dataclass
 class _Scores:
     """One stage's scores, kept in arrays: a row's dicts and JSON are built only for the rows
-    that are written (or asked for), its digest straight from the numbers."""
+    that are written (or asked for), its digest from the row's bytes."""
 
     stage: str
-    ids: list[int]
-    unit_ids: list[int]
+    ids: npt.NDArray[np.int64]
+    unit_ids: npt.NDArray[np.int64]
     node_codes: list[str]
     view_codes: list[str]
     numbers: npt.NDArray[np.float64]  # (rows, 2 + nodes + views): total, index, points, views
-    ranks: list[dict[str, int]]
-    flags: list[dict[str, list[str]]]
-    layout: bytes = b""  # the codes the numbers belong to: part of every digest
+    rank_codes: list[str]  # "all", then the peer groups ranked here, by code
+    rank_matrix: npt.NDArray[np.int64]  # (rows, rank codes): the rank there, 0 = not ranked
+    leaf_codes: list[str]
+    leaf_flags: npt.NDArray[np.uint8]  # (rows, leaves): the engine's flag bits
+    digests: list[str] = field(default_factory=list)  # filled by `_store`
 
-    def __post_init__(self) -> None:
-        self.layout = orjson.dumps([self.node_codes, self.view_codes])
+    @property
+    def layout(self) -> bytes:
+        """The codes the arrays' columns belong to: the key of every digest."""
+        codes = [self.node_codes, self.view_codes, self.rank_codes, self.leaf_codes]
+        return hashlib.blake2b(orjson.dumps(codes)).digest()
 
     def key(self, i: int) -> tuple[int, str]:
-        return (self.ids[i], self.stage)
+        return (int(self.ids[i]), self.stage)
 
-    def digest(self, i: int) -> str:
-        """Of all the scored content (not of computed_at): a re-score compares digests."""
-        tail = orjson.dumps([self.unit_ids[i], self.ranks[i], self.flags[i]])
-        content = self.layout + self.numbers[i].tobytes() + tail
-        return hashlib.blake2b(content, digest_size=16).hexdigest()
+    def digest_rows(self, rows: npt.NDArray[np.intp]) -> list[str]:
+        """Of all the scored content of `rows` (not of computed_at): a re-score compares them."""
+        if not len(rows):
+            return []
+        content = np.hstack(
+            [
+                self.numbers[rows].view(np.uint8),
+                self.rank_matrix[rows].view(np.uint8),
+                self.leaf_flags[rows],
+                self.unit_ids[rows].reshape(-1, 1).view(np.uint8),
+            ]
+        )
+        key = self.layout
+        return [hashlib.blake2b(row, digest_size=16, key=key).hexdigest() for row in content]
+
+    def same_rows(self, other: _Scores) -> npt.NDArray[np.bool_] | None:
+        """Per row, whether its content equals `other`'s (None when they are not comparable
+        row by row: other assessments or other codes)."""
+        comparable = (
+            np.array_equal(self.ids, other.ids)
+            and self.node_codes == other.node_codes
+            and self.view_codes == other.view_codes
+            and self.rank_codes == other.rank_codes
+            and self.leaf_codes == other.leaf_codes
+            and len(other.digests) == len(self.ids)
+        )
+        if not comparable:
+            return None
+        same: npt.NDArray[np.bool_] = (
+            (self.numbers.view(np.uint64) == other.numbers.view(np.uint64)).all(axis=1)
+            & (self.rank_matrix == other.rank_matrix).all(axis=1)
+            & (self.leaf_flags == other.leaf_flags).all(axis=1)
+            & (self.unit_ids == other.unit_ids)
+        )
+        return same
 
     def scored(self, i: int) -> Scored:
         numbers = self.numbers[i].tolist()
         nodes = len(self.node_codes)
+        ranks = {
+            c: r for c, r in zip(self.rank_codes, self.rank_matrix[i].tolist(), strict=True) if r
+        }
+        flagged = np.flatnonzero(self.leaf_flags[i]).tolist()
+        bits = self.leaf_flags[i][flagged].tolist()
         return Scored(
-            self.ids[i],
+            int(self.ids[i]),
             self.stage,
-            self.unit_ids[i],
+            int(self.unit_ids[i]),
             numbers[0],
             numbers[1],
-            self.ranks[i].get(ALL),
+            ranks.get(ALL),
             dict(zip(self.node_codes, numbers[2 : 2 + nodes], strict=True)),
             dict(zip(self.view_codes, numbers[2 + nodes :], strict=True)),
-            self.ranks[i],
-            self.flags[i],
+            ranks,
+            {self.leaf_codes[leaf]: _flag_names(b) for leaf, b in zip(flagged, bits, strict=True)},
         )
+
+
+@lru_cache(maxsize=256)
+def _flag_names(bits: int) -> list[str]:
+    return [str(f.name) for f in decode(bits)]
 
 
 def _score_stage(
     compiled: CompiledTree,
     inputs: CohortInputs,
     stage: str,
-    ids: list[int],
-    unit_ids: list[int],
-    groups: dict[str, set[int]],
+    ids: npt.NDArray[np.int64],
+    unit_ids: npt.NDArray[np.int64],
+    groups: _Groups,
 ) -> _Scores:
     result = score_cohort(compiled, inputs)
     views = list(result.views)
     stacked = np.vstack([result.total, result.index, result.node_points, *result.views.values()])
     numbers = np.ascontiguousarray(_clean(stacked).T)
-    ranks = _row_ranks(_rank_all(result, unit_ids, groups), len(ids))
+    rank_codes, rank_matrix = _rank_all(result, unit_ids, groups)
     return _Scores(
-        stage, ids, unit_ids, list(result.node_codes), views, numbers, ranks, _row_flags(result)
+        stage,
+        ids,
+        unit_ids,
+        list(result.node_codes),
+        views,
+        numbers,
+        rank_codes,
+        rank_matrix,
+        list(result.leaf_codes),
+        np.ascontiguousarray(result.leaf_flags.T),
     )
 
 
-def _peer_groups(version: FrameworkVersion, period: Period) -> dict[str, set[int]]:
+@dataclass(frozen=True)
+class _Groups:
+    """Peer-group memberships of the cohort's units, as parallel arrays sorted by code."""
+
+    codes: list[str]  # distinct group codes, sorted
+    labels: npt.NDArray[np.int64]  # per membership: index into `codes`
+    units: npt.NDArray[np.int64]  # per membership: the unit id
+
+
+def _peer_groups(version: FrameworkVersion, period: Period) -> _Groups:
     units = Assessment.objects.filter(version=version, period=period).values("unit_id")
     through = PeerGroup.members.through.objects.filter(unit_id__in=units)
-    out: dict[str, set[int]] = {}
-    for code, unit_id in through.values_list("peergroup__code", "unit_id").order_by(
-        "peergroup__code"
-    ):
-        out.setdefault(code, set()).add(unit_id)
-    return out
+    pairs = list(through.values_list("peergroup__code", "unit_id").order_by("peergroup__code"))
+    codes = sorted({code for code, _unit in pairs})
+    at = {code: i for i, code in enumerate(codes)}
+    labels = np.fromiter((at[code] for code, _unit in pairs), np.int64, len(pairs))
+    members = np.fromiter((unit for _code, unit in pairs), np.int64, len(pairs))
+    return _Groups(codes, labels, members)
 
 
 def _rank_all(
-    result: CohortResult, unit_ids: Sequence[int], groups: dict[str, set[int]]
-) -> dict[str, np.ndarray]:
-    ranks = {ALL: rank_competition(result.index)}
-    ids = np.asarray(unit_ids)
-    for code, members in groups.items():
-        mask = np.isin(ids, list(members))
-        if mask.any():
-            values = np.where(mask, result.index, np.nan)
-            ranks[code] = rank_competition(values)
-    return ranks
-
-
-def _row_ranks(ranks: dict[str, np.ndarray], n: int) -> list[dict[str, int]]:
-    """Per row: "all" and each peer group → its rank there (unranked ones left out)."""
-    out: list[dict[str, int]] = [{} for _ in range(n)]
-    for code, r in ranks.items():
-        ranked = np.flatnonzero(r)
-        for i, rank in zip(ranked.tolist(), r[ranked].tolist(), strict=True):
-            out[i][code] = rank
-    return out
-
-
-def _row_flags(result: CohortResult) -> list[dict[str, list[str]]]:
-    """Per row: leaf code → the engine's flag names, for the leaves flagged there."""
-    out: list[dict[str, list[str]]] = [{} for _ in range(result.n_rows)]
-    names: dict[int, list[str]] = {}
-    leaves, rows = np.nonzero(result.leaf_flags)  # leaf-major: each row's keys in leaf order
-    bits = result.leaf_flags[leaves, rows].tolist()
-    codes = result.leaf_codes
-    for leaf, i, b in zip(leaves.tolist(), rows.tolist(), bits, strict=True):
-        if b not in names:
-            names[b] = [str(f.name) for f in decode(b)]
-        out[i][codes[leaf]] = list(names[b])
-    return out
+    result: CohortResult, unit_ids: npt.NDArray[np.int64], groups: _Groups
+) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The rank codes ("all", then each group with a member here) and (rows, codes) ranks,
+    0 = unranked. The groups overlap, so each membership is one entry of a single ranking
+    by group (one sort for all of them)."""
+    n = len(unit_ids)
+    order = np.argsort(unit_ids, kind="stable")
+    at = np.minimum(np.searchsorted(unit_ids[order], groups.units), max(n - 1, 0))
+    here = (unit_ids[order][at] == groups.units) if n else np.zeros(0, dtype=bool)
+    rows, labels = order[at[here]], groups.labels[here]
+    present = np.unique(labels)
+    codes = [ALL, *(groups.codes[i] for i in present.tolist())]
+    matrix = np.zeros((n, len(codes)), dtype=np.int64)
+    matrix[:, 0] = rank_competition(result.index)
+    if rows.size:
+        column = np.searchsorted(present, labels) + 1
+        matrix[rows, column] = rank_competition(result.index[rows], column)
+    return codes, matrix
 
 
 def _clean(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -510,38 +675,68 @@ def _clean(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
 # --- writing the snapshots -------------------------------------------------------------------
 
 
-def _store(version: FrameworkVersion, period: Period, fresh: list[_Scores], replace: bool) -> int:
-    """Delete the stored snapshots that differ from `fresh` or are gone, insert the fresh
-    ones that differ or are new; the number of snapshots whose content changed."""
-    cohort = ScoreSnapshot.objects.filter(version=version, period=period)
-    stored = {} if replace else _stored_digests(cohort)
-    keys, new = set(), []
+def _store(
+    version: FrameworkVersion,
+    period: Period,
+    fresh: list[_Scores],
+    previous: Mapping[str, _Scores] | None,
+    stored: dict[tuple[int, str], str],
+    *,
+    replace: bool,
+) -> int:
+    """Write the fresh snapshots that differ from the stored ones or are new, delete the
+    stored ones that differ or are gone; the number of snapshots whose content changed.
+
+    What is stored is known from `previous` (this process's last re-score of the cohort,
+    compared array to array) or else from `stored` (digests read from the table). Every fresh
+    stage ends with its digests filled in.
+    """
+    new: list[tuple[_Scores, int]] = []
     for scores in fresh:
-        for i in range(len(scores.ids)):
-            key = scores.key(i)
-            keys.add(key)
-            if key not in stored or stored[key][1] != scores.digest(i):
-                new.append((scores, i))
+        before = previous.get(scores.stage) if previous is not None else None
+        same = scores.same_rows(before) if before is not None else None
+        if before is not None and same is not None:
+            moved = np.flatnonzero(~same)
+            scores.digests = list(before.digests)
+            for i, digest in zip(moved.tolist(), scores.digest_rows(moved), strict=True):
+                scores.digests[i] = digest
+            new += [(scores, i) for i in moved.tolist()]
+            continue
+        scores.digests = scores.digest_rows(np.arange(len(scores.ids)))
+        known = (
+            stored if before is None else {before.key(i): d for i, d in enumerate(before.digests)}
+        )
+        new += [(scores, i) for i, d in enumerate(scores.digests) if known.get(scores.key(i)) != d]
+    if previous is not None:
+        stored_keys = {b.key(i) for b in previous.values() for i in range(len(b.ids))}
+    else:
+        stored_keys = set(stored)
+    keys = {scores.key(i) for scores in fresh for i in range(len(scores.ids))}
+    gone = stored_keys - keys
     changed = len(new)
     if not new and keys:
         # The dashboards' freshness stamp is the largest snapshot id (dashboards/freshness.py):
         # every re-score moves it, so one unchanged row is written again with a new id.
         new = [(fresh[0], 0)]
-    written = {scores.key(i) for scores, i in new}
-    stale = [pk for key, (pk, _d) in stored.items() if key in written or key not in keys]
-    if replace or len(stale) == len(stored):
-        cohort.delete()
+    doomed = gone | {scores.key(i) for scores, i in new}
+    if replace or stored_keys <= doomed:
+        ScoreSnapshot.objects.filter(version=version, period=period).delete()
     else:
-        for start in range(0, len(stale), _BATCH):
-            ScoreSnapshot.objects.filter(pk__in=stale[start : start + _BATCH]).delete()
+        by_stage: dict[str, list[int]] = {}
+        for pk, stage in sorted(doomed & stored_keys):
+            by_stage.setdefault(stage, []).append(pk)
+        for stage, ids in by_stage.items():
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                # By (assessment, stage), the unique index: an assessment is in one cohort.
+                ScoreSnapshot.objects.filter(assessment_id__in=chunk, stage=stage).delete()
     _insert(version, period, new)
     return changed
 
 
-def _stored_digests(cohort: Any) -> dict[tuple[int, str], tuple[int, str]]:
-    return {
-        (a, s): (pk, d) for pk, a, s, d in cohort.values_list("pk", "assessment", "stage", "digest")
-    }
+def _stored_digests(version: FrameworkVersion, period: Period) -> dict[tuple[int, str], str]:
+    rows = ScoreSnapshot.objects.filter(version=version, period=period)
+    return {(a, s): d for a, s, d in rows.values_list("assessment", "stage", "digest")}
 
 
 _COLUMNS = (
@@ -595,7 +790,7 @@ def _values(scores: _Scores, i: int, version_id: int, period_id: int, now: Any) 
         r.rank,
         *(orjson.dumps(v).decode() for v in (r.points, r.views, r.ranks, r.flags)),
         now,
-        scores.digest(i),
+        scores.digests[i],
     )
 
 

@@ -235,6 +235,7 @@ def _write(
             _clear_seeded(connection, tables)
             for table in tables:
                 _load(archive, connection, table, progress)
+            _put_back_counters(archive, connection, tables)
             _reset_sequences(connection, [t.model for t in tables])
             _put_files(archive, stored, written, progress)
     except DatabaseError as exc:
@@ -271,6 +272,37 @@ def _load(
             % {"t": table.entry["model"], "n": count, "m": table.entry["rows"]}
         )
     progress(_("  %(t)s: %(n)s dòng") % {"t": table.entry["model"], "n": vn_number(count, 0)})
+
+
+# Columns the database's own triggers move when another table is written (loading the entries
+# bumps each assessment's inputs_seq): put back as backed up once every table is loaded.
+TRIGGER_KEPT = {"collection.assessment": ("inputs_seq",)}
+
+
+def _put_back_counters(
+    archive: zipfile.ZipFile, connection: BaseDatabaseWrapper, tables: list[Table]
+) -> None:
+    for table in tables:
+        kept = TRIGGER_KEPT.get(table.model._meta.label_lower)
+        if not kept:
+            continue
+        names = [f.attname for f in table.fields]
+        pk = names.index(str(table.model._meta.pk.attname))
+        at = [names.index(name) for name in kept]
+        convert = decoders(table.fields)
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(name)} = %s" for name in kept)
+        sql = (
+            f"UPDATE {quote(table.model._meta.db_table)} SET {assignments} "
+            f"WHERE {quote(str(table.model._meta.pk.column))} = %s"
+        )
+        with archive.open(table.entry["member"]) as stream:
+            values = [
+                [row[i] for i in at] + [row[pk]]
+                for row in (decode(line, convert) for line in stream)
+            ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, values)
 
 
 def _insert(connection: BaseDatabaseWrapper, table: Table, rows: Iterator[list[Any]]) -> int:

@@ -1,0 +1,209 @@
+"""Each cohort's engine input columns, kept between re-scores.
+
+A national cohort holds 437,500 entries: reading and decoding them is ~0.7 s, the engine's
+work on them a few milliseconds. So a re-score does not read them all again. It starts from the
+cohort's columns as last seen, asks the database which assessments changed since then (their
+`inputs_seq`, which triggers on the entry table bump on every INSERT, UPDATE or DELETE,
+whatever wrote it), and re-reads only those (services._sync).
+
+Where the columns come from, in order:
+1. this process's memory, if the cohort's `CohortStore` row still has the generation and token
+   this process last wrote or read (nobody re-scored the cohort since);
+2. the row's `data`, a base copy another re-score saved (with the `inputs_seq` of each
+   assessment as it was read, so whatever moved since is re-read);
+3. every entry of the cohort (the first re-score, a changed framework version, `replace`).
+
+Everything here runs inside the re-score's transaction, after the cohort's advisory lock: the
+row, the snapshots and the memory copy move together or not at all (`Checkout.commit` is
+called on commit only).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chiso.collection.models import Period
+from chiso.frameworks.models import FrameworkVersion
+from chiso.scoring.models import CohortStore
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass
+class Columns:
+    """The inputs of a cohort's assessments (sorted by id), one column each.
+
+    `self_m` holds the self-assessed inputs; `appr_m` those after the appraisal's overrides;
+    `final_m` after the final stage's (each (engine columns, assessments), NaN = missing).
+    """
+
+    ids: Ints
+    unit_ids: Ints
+    seqs: Ints  # each assessment's inputs_seq when its entries were read
+    self_m: Floats
+    appr_m: Floats
+    final_m: Floats
+    appraised: npt.NDArray[np.bool_]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self._arrays().values())
+
+    def _arrays(self) -> dict[str, npt.NDArray[Any]]:
+        return {
+            "ids": self.ids,
+            "unit_ids": self.unit_ids,
+            "seqs": self.seqs,
+            "self_m": self.self_m,
+            "appr_m": self.appr_m,
+            "final_m": self.final_m,
+            "appraised": self.appraised,
+        }
+
+    def dumps(self) -> bytes:
+        """npz of the arrays; the two later stages as their differences from the one before
+        (few entries are appraised or finalised), so a base copy is about one matrix."""
+        arrays = {k: v for k, v in self._arrays().items() if k not in ("appr_m", "final_m")}
+        for name, before, after in (
+            ("appr", self.self_m, self.appr_m),
+            ("final", self.appr_m, self.final_m),
+        ):
+            where = np.flatnonzero(_differs(before, after))
+            arrays[f"{name}_at"] = where.astype(np.int64)
+            arrays[f"{name}_values"] = after.ravel()[where]
+        out = io.BytesIO()
+        np.savez(out, allow_pickle=False, **arrays)
+        return out.getvalue()
+
+    @classmethod
+    def loads(cls, data: bytes) -> Columns:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            self_m = z["self_m"]
+            appr_m = self_m.copy()
+            appr_m.ravel()[z["appr_at"]] = z["appr_values"]
+            final_m = appr_m.copy()
+            final_m.ravel()[z["final_at"]] = z["final_values"]
+            return cls(z["ids"], z["unit_ids"], z["seqs"], self_m, appr_m, final_m, z["appraised"])
+
+
+def _differs(a: Floats, b: Floats) -> npt.NDArray[np.bool_]:
+    same: npt.NDArray[np.bool_] = (a == b) | (np.isnan(a) & np.isnan(b))
+    return ~same
+
+
+@dataclass
+class Warm:
+    """What a process keeps of a cohort after re-scoring it."""
+
+    columns: Columns
+    scores: dict[str, Any]  # stage → services._Scores as stored (digests filled in)
+    drift: int = 0  # assessments re-read since `data` was saved
+
+    @property
+    def nbytes(self) -> int:
+        arrays = ("ids", "unit_ids", "numbers", "rank_matrix", "leaf_flags")
+        kept = sum(getattr(s, a).nbytes for s in self.scores.values() for a in arrays)
+        return int(self.columns.nbytes + kept) + 40 * sum(len(s.ids) for s in self.scores.values())
+
+
+@dataclass
+class Checkout:
+    """A cohort's store row, locked for this re-score, and what this process had of it."""
+
+    row: CohortStore
+    warm: Warm | None
+    base: Columns | None = None  # from row.data, when there was no warm copy
+    _done: bool = field(default=False, repr=False)
+
+    def commit(self, warm: Warm, *, save_base: bool) -> None:
+        """Move the generation (and save a base copy); remember `warm` once committed."""
+        row = self.row
+        row.generation += 1
+        fields = ["generation"]
+        if save_base:
+            row.data = warm.columns.dumps()
+            row.checksum = _checksum(row)
+            row.saved_at = timezone.now()
+            warm.drift = 0
+            fields += ["data", "checksum", "saved_at"]
+        row.save(update_fields=fields)
+        key, stamp = (row.version_id, row.period_id), (row.token, row.generation, row.checksum)
+        transaction.on_commit(lambda: _CACHE.put(key, stamp, warm))
+
+
+def checkout(version: FrameworkVersion, period: Period) -> Checkout:
+    """The cohort's store row (created if missing) and the columns this process may use."""
+    row = _row(version, period)
+    stamp = (row.token, row.generation, version.checksum)
+    # Taken out, not copied: this re-score patches it in place, and puts it back on commit. A
+    # rollback leaves it out (the next re-score starts from the base copy).
+    warm = _CACHE.take((version.pk, period.pk), stamp)
+    if warm is not None:
+        return Checkout(row, warm)
+    base = None
+    if row.checksum == version.checksum:
+        data = CohortStore.objects.filter(pk=row.pk).values_list("data", flat=True).first()
+        base = Columns.loads(bytes(data)) if data is not None else None
+    return Checkout(row, None, base)
+
+
+def _row(version: FrameworkVersion, period: Period) -> CohortStore:
+    # The base copy (megabytes) is read only when there is no warm copy.
+    row = CohortStore.objects.filter(version=version, period=period).defer("data").first()
+    if row is None:
+        row = CohortStore.objects.create(
+            version=version, period=period, token=secrets.token_hex(16)
+        )
+    return row
+
+
+def _checksum(row: CohortStore) -> str:
+    return str(FrameworkVersion.objects.values_list("checksum", flat=True).get(pk=row.version_id))
+
+
+def forget() -> None:
+    """Drop every cohort this process keeps (as a new process would start)."""
+    _CACHE.clear()
+
+
+class _Cache:
+    """Least recently used cohorts, bounded in bytes (CHISO_SCORING_CACHE_MB, default 256:
+    a national cohort is ~15 MB), shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[int, int], tuple[tuple[Any, ...], Warm]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[int, int], stamp: tuple[Any, ...]) -> Warm | None:
+        with self._lock:
+            item = self._items.pop(key, None)
+            return item[1] if item is not None and item[0] == stamp else None
+
+    def put(self, key: tuple[int, int], stamp: tuple[Any, ...], warm: Warm) -> None:
+        limit = int(getattr(settings, "CHISO_SCORING_CACHE_MB", 256)) * 2**20
+        with self._lock:
+            self._items[key] = (stamp, warm)
+            self._items.move_to_end(key)
+            total = sum(w.nbytes for _s, w in self._items.values())
+            while total > limit and len(self._items) > 1:
+                _key, (_stamp, dropped) = self._items.popitem(last=False)
+                total -= dropped.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_CACHE = _Cache()
