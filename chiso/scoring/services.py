@@ -86,7 +86,7 @@ def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False)
         else:
             columns, reread = _sync(start, rows, version, period, meta)
             drift = (warm.drift if warm is not None else 0) + reread
-        stages = _score_columns(version, period, columns)
+        stages = _score_columns(version, period, meta, columns)
         previous = None if warm is None else warm.scores
         stored = {} if replace or previous is not None else _stored_digests(version, period)
         written = _store(version, period, stages, previous, stored, replace=replace)
@@ -116,10 +116,11 @@ def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnap
     stored ones)."""
     with _no_gc():
         rows = _cohort_rows(version, period)
-        columns = _read_columns(version, period, inputs_for(version), rows)
+        meta = inputs_for(version)
+        columns = _read_columns(version, period, meta, rows)
         scored = [
             scores.scored(i)
-            for scores in _score_columns(version, period, columns)
+            for scores in _score_columns(version, period, meta, columns)
             for i in range(len(scores.ids))
         ]
     return [
@@ -272,14 +273,13 @@ def _sync(
 
 
 def _score_columns(
-    version: FrameworkVersion, period: Period, columns: store.Columns
+    version: FrameworkVersion, period: Period, meta: VersionInputs, columns: store.Columns
 ) -> list[_Scores]:
     """Self and final for every assessment; appraisal where a reviewer appraised something."""
     n = len(columns.ids)
     if n == 0:
         return []
     compiled = tree_for(version)
-    meta = inputs_for(version)
     groups = _peer_groups(version, period)
     ids, units = columns.ids, columns.unit_ids
     everyone = np.arange(n)

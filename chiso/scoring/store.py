@@ -24,7 +24,7 @@ import io
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -124,8 +124,8 @@ class Checkout:
 
     row: CohortStore
     warm: Warm | None
+    checksum: str  # the framework version's, at checkout
     base: Columns | None = None  # from row.data, when there was no warm copy
-    _done: bool = field(default=False, repr=False)
 
     def commit(self, warm: Warm, *, save_base: bool) -> None:
         """Move the generation (and save a base copy); remember `warm` once committed."""
@@ -134,7 +134,7 @@ class Checkout:
         fields = ["generation"]
         if save_base:
             row.data = warm.columns.dumps()
-            row.checksum = _checksum(row)
+            row.checksum = self.checksum
             row.saved_at = timezone.now()
             warm.drift = 0
             fields += ["data", "checksum", "saved_at"]
@@ -151,12 +151,12 @@ def checkout(version: FrameworkVersion, period: Period) -> Checkout:
     # rollback leaves it out (the next re-score starts from the base copy).
     warm = _CACHE.take((version.pk, period.pk), stamp)
     if warm is not None:
-        return Checkout(row, warm)
+        return Checkout(row, warm, version.checksum)
     base = None
     if row.checksum == version.checksum:
         data = CohortStore.objects.filter(pk=row.pk).values_list("data", flat=True).first()
         base = Columns.loads(bytes(data)) if data is not None else None
-    return Checkout(row, None, base)
+    return Checkout(row, None, version.checksum, base)
 
 
 def _row(version: FrameworkVersion, period: Period) -> CohortStore:
@@ -167,10 +167,6 @@ def _row(version: FrameworkVersion, period: Period) -> CohortStore:
             version=version, period=period, token=secrets.token_hex(16)
         )
     return row
-
-
-def _checksum(row: CohortStore) -> str:
-    return str(FrameworkVersion.objects.values_list("checksum", flat=True).get(pk=row.version_id))
 
 
 def forget() -> None:

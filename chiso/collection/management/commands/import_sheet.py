@@ -45,10 +45,7 @@ class Command(BaseCommand):
                 period = ensure_period(opts["period"])
                 report = import_sheet(path, version, unit, period, "cli", bar)
         except (CollectionError, PeriodCodeError) as exc:
-            messages = getattr(exc, "messages", [str(exc)])
-            raise CommandError(
-                "Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages)
-            ) from exc
+            raise _refused(exc) from exc
         self.stdout.write(
             f"Đã nhập {report.rows} dòng vào {report.assessment} ({report.changed} thay đổi)."
         )
@@ -57,11 +54,13 @@ class Command(BaseCommand):
         try:
             report = import_cohort_sheet(path, version, ensure_period(period_code), "cli")
         except (CollectionError, PeriodCodeError) as exc:
-            messages = getattr(exc, "messages", [str(exc)])
-            raise CommandError(
-                "Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages)
-            ) from exc
+            raise _refused(exc) from exc
         self.stdout.write(
             f"Đã nhập {report.rows} dòng ({report.values} giá trị) của {report.units} đơn vị, "
             f"kỳ {period_code} ({report.changed} mục thay đổi)."
         )
+
+
+def _refused(exc: CollectionError | PeriodCodeError) -> CommandError:
+    messages = getattr(exc, "messages", [str(exc)])
+    return CommandError("Tệp bị từ chối, không có gì thay đổi:\n" + "\n".join(messages))
