@@ -1,10 +1,14 @@
 """Applying many assessments' changes at once, validated, in bulk statements.
 
 `apply_changes` (services) saves entry by entry with an audit row each: right for a person's
-edit, far too slow for a sheet of 100,000 values. Here the entries are read as plain tuples,
-every change is checked first (all or nothing, messages with their `where`), and the changed
-rows are written by one UPDATE from a temporary table filled by COPY on PostgreSQL, or by one
-executemany elsewhere.
+edit, far too slow for a sheet of 100,000 values. Here every change is checked first (all or
+nothing, messages with their `where`), then written in bulk:
+- on PostgreSQL, the changes go by COPY into a temporary table and one UPDATE … FROM merges
+  them into the entries, in the database: the entries are never read into Python (decoding
+  100,000 JSON values costs more than the whole write), and only the rows whose values
+  differ are updated (`IS DISTINCT FROM`, jsonb compared by value);
+- elsewhere (SQLite, one province's sheets), the entries are read as plain tuples, merged here
+  and the changed rows written by one executemany.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -45,28 +50,40 @@ def bulk_apply_changes(
 ) -> int:
     """Validate and apply every assessment's changes, all or none; returns entries changed.
 
-    Raises CollectionError listing every invalid change (unknown code, stage, progress, due
-    date, value) with its `where`. `inputs_checked=True` skips `validate_inputs` for callers
-    that already ran it on every change (the sheet parsers, to name rows and columns).
-    Locks the assessments; bumps the revision of those that changed and queues one re-score
-    per cohort. The caller records the audit row.
+    Raises CollectionError listing every invalid change (unknown code, no such entry in the
+    assessment, stage, progress, due date, value) with its `where`. `inputs_checked=True`
+    skips `validate_inputs` for callers that already ran it on every change (the sheet
+    parsers, to name rows and columns). Locks the assessments; bumps the revision of those
+    that changed and queues one re-score per cohort. The caller records the audit row.
     """
     ids = [a.pk for a in batch]
     _lock(ids)
-    current = _entries(ids)
     indicators = _indicators({a.version_id for a in batch})
+    merge = _merge_in_database if connection.vendor == "postgresql" else _merge_here
+    changed, count = merge(batch, indicators, actor, inputs_checked)
+    _bump(changed, batch)
+    return count
+
+
+def _merge_here(
+    batch: Mapping[Assessment, Sequence[EntryChange]],
+    indicators: Mapping[int, Mapping[str, Indicator]],
+    actor: Actor,
+    inputs_checked: bool,
+) -> tuple[set[int], int]:
+    """Read the entries, merge the changes into them here, write the rows that differ."""
+    current = _entries([a.pk for a in batch])
     problems: list[str] = []
     rows: dict[int, dict[str, Any]] = {}
     for assessment, changes in batch.items():
         mine = current[assessment.pk]
+        leaves = indicators.get(assessment.version_id, {})
         for change in changes:
-            leaves = indicators.get(assessment.version_id, {})
             problems += _apply(change, mine, leaves, rows, inputs_checked)
     if problems:
         raise CollectionError(problems)
     _write(rows.values(), actor)
-    _bump({e["assessment_id"] for e in rows.values()}, batch)
-    return len(rows)
+    return {e["assessment_id"] for e in rows.values()}, len(rows)
 
 
 def _lock(ids: Sequence[int]) -> None:
@@ -170,11 +187,7 @@ def _write(rows: Iterable[dict[str, Any]], actor: Actor) -> None:
         )
         for row in rows
     ]
-    if not values:
-        return
-    if connection.vendor == "postgresql":
-        _write_postgres(values)
-    else:
+    if values:
         _write_executemany(values)
 
 
@@ -215,20 +228,161 @@ def _write_executemany(values: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, params)
 
 
+# --- PostgreSQL: the merge in the database ----------------------------------------------------
+
 _TEMP = "chiso_entry_changes"
-_TEMP_TYPES = "id bigint, s jsonb, a jsonb, f jsonb, progress text, owner text, due date, "
-_TEMP_TYPES += "note text, updated_at timestamptz, updated_by bigint"
+# One row per entry changed: its key, then each field's new value (NULL: left as it is).
+_TEMP_COLUMNS = (
+    ("assessment_id", "bigint"),
+    ("indicator_id", "bigint"),
+    ("self_inputs", "jsonb"),
+    ("appraisal_inputs", "jsonb"),
+    ("final_inputs", "jsonb"),
+    ("progress", "text"),
+    ("owner", "text"),
+    ("due", "date"),
+    ("note", "text"),
+)
+_SLOT = {name: i for i, name in enumerate(FIELDS)}
+_STAGE_SLOT = {stage: _SLOT[name] for stage, name in STAGE_FIELDS.items()}
 
 
-def _write_postgres(values: list[tuple[Any, ...]]) -> None:
-    """COPY the new rows into a temporary table, then one UPDATE … FROM joins them."""
-    table = Entry._meta.db_table
-    temp = ["s", "a", "f", "progress", "owner", "due", "note", "updated_at", "updated_by"]
-    sets = ", ".join(f"{_column(n)} = t.{t}" for n, t in zip(_COLUMNS, temp, strict=True))
+def _merge_in_database(
+    batch: Mapping[Assessment, Sequence[EntryChange]],
+    indicators: Mapping[int, Mapping[str, Indicator]],
+    actor: Actor,
+    inputs_checked: bool,
+) -> tuple[set[int], int]:
+    """Check every change here, then let PostgreSQL merge them into the entries.
+
+    The changes of one entry are folded into one row (a later change of a field wins, as
+    when they are applied one by one), copied into a temporary table, checked against the
+    entries that exist (an entry missing from an assessment is refused, like an unknown
+    code), and merged by one UPDATE that touches only the entries whose values differ.
+    """
+    rows, valid = _fold_all(batch, indicators, inputs_checked)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {_TEMP} ({_TEMP_TYPES}) ON COMMIT DROP")
+        names = ", ".join(f"{name} {kind}" for name, kind in _TEMP_COLUMNS)
+        cursor.execute(f"CREATE TEMPORARY TABLE {_TEMP} ({names}) ON COMMIT DROP")
         with cursor.cursor.copy(f"COPY {_TEMP} FROM STDIN") as copy:
-            for row in values:
+            for (assessment_id, indicator_id), (s, a, f, *rest) in rows.items():
+                row = (assessment_id, indicator_id, _jsonb(s), _jsonb(a), _jsonb(f), *rest)
                 copy.write_row(row)
-        cursor.execute(f"UPDATE {table} AS e SET {sets} FROM {_TEMP} AS t WHERE e.id = t.id")
+        ids = [a.pk for a in batch]
+        missing = _missing(cursor, ids)
+        if missing or not valid:
+            raise CollectionError(_problems(batch, indicators, inputs_checked, missing))
+        changed = _update(cursor, ids, actor)
         cursor.execute(f"DROP TABLE {_TEMP}")
+    return set(changed), sum(changed.values())
+
+
+def _fold_all(
+    batch: Mapping[Assessment, Sequence[EntryChange]],
+    indicators: Mapping[int, Mapping[str, Indicator]],
+    inputs_checked: bool,
+) -> tuple[dict[tuple[int, int], list[Any]], bool]:
+    """{(assessment, indicator): the entry's new fields (None: as it is)}, and whether every
+    change was valid. The messages are built by `_problems`, only when one is not."""
+    rows: dict[tuple[int, int], list[Any]] = {}
+    valid = True
+    width = len(FIELDS)
+    for assessment, changes in batch.items():
+        leaves = indicators.get(assessment.version_id, {})
+        pk = assessment.pk
+        for change in changes:
+            indicator = leaves.get(change.code)
+            if indicator is None or _check(change, indicator, inputs_checked):
+                valid = False
+                continue
+            key = (pk, indicator.pk)
+            fields = rows.get(key)
+            if fields is None:
+                fields = rows[key] = [None] * width
+            _fold(change, fields)
+    return rows, valid
+
+
+def _jsonb(value: Any) -> str | None:
+    """JSON for a jsonb column: orjson, ~5× faster than the json module for 100,000 small
+    objects (its compact spacing is what jsonb stores anyway). The values were checked:
+    finite numbers, choice keys."""
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _fold(change: EntryChange, fields: list[Any]) -> None:
+    """Set the fields `change` gives in `fields` (the entry's pending new values)."""
+    if change.inputs is not None:
+        fields[_STAGE_SLOT[change.stage]] = change.inputs  # only read, to encode it
+    if change.progress is not None:
+        fields[_SLOT["progress"]] = change.progress
+    if change.owner is not None:
+        fields[_SLOT["owner"]] = change.owner
+    if change.note is not None:
+        fields[_SLOT["note"]] = change.note
+    if change.due is not None:
+        fields[_SLOT["due"]] = as_due_date(change.due)
+
+
+def _missing(cursor: Any, assessment_ids: list[int]) -> set[tuple[int, int]]:
+    """The (assessment, indicator) keys of the temporary table that have no entry. The
+    assessments' entries are read from the unique index alone and hash-joined: ~10× faster
+    than probing the index once for each of 100,000 rows."""
+    cursor.execute(
+        f"SELECT t.assessment_id, t.indicator_id FROM {_TEMP} AS t LEFT JOIN "
+        f"(SELECT assessment_id, indicator_id FROM {Entry._meta.db_table} "
+        "WHERE assessment_id = ANY(%s)) AS e "
+        "ON e.assessment_id = t.assessment_id AND e.indicator_id = t.indicator_id "
+        "WHERE e.assessment_id IS NULL",
+        [assessment_ids],
+    )
+    return {(a, i) for a, i in cursor.fetchall()}
+
+
+def _problems(
+    batch: Mapping[Assessment, Sequence[EntryChange]],
+    indicators: Mapping[int, Mapping[str, Indicator]],
+    inputs_checked: bool,
+    missing: set[tuple[int, int]],
+) -> list[str]:
+    """Every change's problems in the order of the changes, each after its `where`."""
+    out: list[str] = []
+    for assessment, changes in batch.items():
+        leaves = indicators.get(assessment.version_id, {})
+        for change in changes:
+            prefix = f"{change.where}: " if change.where else ""
+            indicator = leaves.get(change.code)
+            if indicator is None or (assessment.pk, indicator.pk) in missing:
+                message = _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá")
+                out.append(prefix + message % {"code": change.code})
+            else:
+                out += [prefix + p for p in _check(change, indicator, inputs_checked)]
+    return out
+
+
+def _update(cursor: Any, assessment_ids: list[int], actor: Actor) -> dict[int, int]:
+    """Merge the temporary table into the entries; {assessment id: entries changed}.
+
+    Only the entries whose given fields differ are updated (jsonb compares by value, as
+    Python's dicts do), so importing the same sheet twice changes nothing the second time.
+    The entries are found by the assessments' ids first (the unique index on assessment and
+    indicator), so the planner never scans the whole table.
+    """
+    table = Entry._meta.db_table
+    fields = [(_column(name), name) for name in FIELDS]
+    sets = ", ".join(f"{column} = COALESCE(t.{name}, e.{column})" for column, name in fields)
+    differs = " OR ".join(
+        f"(t.{name} IS NOT NULL AND t.{name} IS DISTINCT FROM e.{column})"
+        for column, name in fields
+    )
+    user_id = actor.pk if isinstance(actor, AbstractBaseUser) else None
+    cursor.execute(
+        f"WITH changed AS (UPDATE {table} AS e SET {sets}, "
+        f"{_column('updated_at')} = %s, {_column('updated_by')} = %s "
+        f"FROM {_TEMP} AS t WHERE e.assessment_id = ANY(%s) "
+        "AND e.assessment_id = t.assessment_id AND e.indicator_id = t.indicator_id "
+        f"AND ({differs}) RETURNING e.assessment_id) "
+        "SELECT assessment_id, count(*) FROM changed GROUP BY assessment_id",
+        [timezone.now(), user_id, assessment_ids],
+    )
+    return dict(cursor.fetchall())

@@ -96,7 +96,11 @@ class Entry(models.Model):
     appraisal, then to the self-assessment.
     """
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the unique index on (assessment, indicator) leads with it. Every
+    # index an UPDATE has to touch makes a sheet import slower (collection/migrations/0005).
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     indicator = models.ForeignKey(
         "frameworks.Indicator", on_delete=models.PROTECT, related_name="entries"
     )
@@ -118,8 +122,15 @@ class Entry(models.Model):
     review_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
     verified_at = models.DateTimeField(_("đơn vị xác minh xác nhận lúc"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not indexed, so that saving an entry changes no indexed column and PostgreSQL can
+    # update it in place (a HOT update, no index touched): see migration 0005. Only deleting
+    # a user looks entries up by it.
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
     )
 
     class Meta:
