@@ -86,6 +86,7 @@ class CohortStore(models.Model):
     copy of the columns (numpy arrays, with each assessment's `inputs_seq` at the time it was
     read) that a process without a warm copy loads instead of reading every entry; it may lag
     behind the entries, since the re-score re-reads the assessments whose counter moved since.
+    `scores_digest` moves with every re-score, in the same transaction as the snapshots.
     """
 
     version = models.ForeignKey(
@@ -97,6 +98,10 @@ class CohortStore(models.Model):
     checksum = models.CharField(max_length=64, blank=True)  # the version's, when data was saved
     data = models.BinaryField(null=True, editable=False)
     saved_at = models.DateTimeField(null=True)
+    # A digest of the cohort's snapshots as the last re-score left them (every stage, every
+    # row's content): a re-score whose fresh scores have the same one writes nothing, without
+    # reading the stored rows back.
+    scores_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

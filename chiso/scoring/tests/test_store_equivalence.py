@@ -423,6 +423,33 @@ def test_a_rescore_with_nothing_changed_rewrites_no_content(version: FrameworkVe
     _assert_fresh(version, period)
 
 
+@pytest.mark.django_db
+def test_another_process_trusts_the_recorded_digest_only_while_it_matches(
+    version: FrameworkVersion,
+) -> None:
+    """A process without the cohort in memory compares the fresh scores' digest with the one
+    the store recorded: equal, it reads no stored snapshot back; different (an edit, or a
+    snapshot deleted with its assessment), it compares row by row."""
+    period, (a, _b, c) = _cohort(version, "2025", _communes(3))
+    _committed(version, period)
+    store.forget()
+    rows = _stored(version)
+    with CaptureQueriesContext(connection) as queries:
+        assert _committed(version, period).written == 0
+    assert _stored(version) == rows
+    table = ScoreSnapshot._meta.db_table
+    reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert not [q for q in reads if f"FROM {connection.ops.quote_name(table)}" in q]
+    store.forget()
+    apply_changes(a, [EntryChange("2.1", {"value": 77})], "test")
+    assert _committed(version, period).written >= 2  # a's self and final rows at least
+    _assert_fresh(version, period)
+    store.forget()
+    c.delete()  # its snapshots go with it
+    _committed(version, period)
+    _assert_fresh(version, period)
+
+
 # --- 6. a full replace writes the rows the incremental path writes ----------------------------
 
 
