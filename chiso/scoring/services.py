@@ -39,6 +39,7 @@ from chiso.scoring.engine import (
     CohortResult,
     CompiledTree,
     rank_competition,
+    rescore_rows,
     score_cohort,
 )
 from chiso.scoring.engine.flags import decode
@@ -82,13 +83,14 @@ def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False)
         meta = inputs_for(version)
         warm = None if replace else held.warm
         start = warm.columns if warm is not None else (None if replace else held.base)
+        changed: npt.NDArray[np.intp] | None = None  # the only rows re-read, if known
         if start is None:
             columns, drift = _read_columns(version, period, meta, rows), len(rows[0])
         else:
-            columns, reread = _sync(start, rows, version, period, meta)
+            columns, reread, changed = _sync(start, rows, version, period, meta)
             drift = (warm.drift if warm is not None else 0) + reread
-        stages = _score_columns(version, period, meta, columns)
         previous = None if warm is None else warm.scores
+        stages = _score_columns(version, period, meta, columns, previous, changed)
         fingerprint = _fingerprint(stages)
         unchanged = not replace and previous is None and held.row.scores_digest == fingerprint
         written = _store(version, period, stages, previous, unchanged, replace=replace)
@@ -229,10 +231,11 @@ def _sync(
     version: FrameworkVersion,
     period: Period,
     meta: VersionInputs,
-) -> tuple[store.Columns, int]:
+) -> tuple[store.Columns, int, npt.NDArray[np.intp] | None]:
     """`start` brought up to date with `rows`: the assessments that are new, whose unit or
     whose inputs_seq moved are read again, the rest kept; gone ones dropped. Patched in place
-    when the assessments are the same ones. Returns the columns and how many were read."""
+    when the assessments are the same ones. Returns the columns, how many were read and,
+    when patched in place, the positions of those read (the only ones whose inputs changed)."""
     ids, units, seqs = rows
     n = len(ids)
     at = np.minimum(np.searchsorted(start.ids, ids), max(len(start.ids) - 1, 0))
@@ -243,8 +246,9 @@ def _sync(
         found = kept = np.zeros(n, dtype=bool)
     stale = np.flatnonzero(~kept)
     if len(start.ids) == n and kept.all():
-        return start, 0
-    if len(start.ids) == n and found.all():
+        return start, 0, stale
+    same = len(start.ids) == n and bool(found.all())
+    if same:
         out = start  # the same assessments: patch their columns in place
         out.unit_ids[:], out.seqs[:] = units, seqs
     else:
@@ -273,13 +277,22 @@ def _sync(
         self_m, appr_m, final_m = _matrices(cohort, meta)
         out.self_m[:, stale], out.appr_m[:, stale], out.final_m[:, stale] = self_m, appr_m, final_m
         out.appraised[stale] = cohort.appraised
-    return out, int(stale.size)
+    return out, int(stale.size), stale if same else None
 
 
 def _score_columns(
-    version: FrameworkVersion, period: Period, meta: VersionInputs, columns: store.Columns
+    version: FrameworkVersion,
+    period: Period,
+    meta: VersionInputs,
+    columns: store.Columns,
+    previous: Mapping[str, _Scores] | None = None,
+    changed: npt.NDArray[np.intp] | None = None,
 ) -> list[_Scores]:
-    """Self and final for every assessment; appraisal where a reviewer appraised something."""
+    """Self and final for every assessment; appraisal where a reviewer appraised something.
+
+    With `previous` (this process's last scores of the cohort) and `changed` (the only
+    columns whose inputs changed since), a stage with the same assessments is brought up to
+    date by the engine's `rescore_rows` instead of being scored whole."""
     n = len(columns.ids)
     if n == 0:
         return []
@@ -292,10 +305,16 @@ def _score_columns(
     if appraised.size:
         plan.append((Stage.APPRAISAL, columns.appr_m, appraised))
     plan.append((Stage.FINAL, columns.final_m, everyone))
-    return [
-        _score_stage(compiled, _inputs(m, meta, at), str(stage), ids[at], units[at], groups)
-        for stage, m, at in plan
-    ]
+    out = []
+    for stage, m, at in plan:
+        before = previous.get(str(stage)) if previous is not None else None
+        rows = None
+        if before is not None and changed is not None and np.array_equal(before.ids, ids[at]):
+            rows = changed if len(at) == n else np.flatnonzero(np.isin(at, changed))
+        inputs = _inputs(m, meta, at)
+        update = (before, rows) if before is not None and rows is not None else None
+        out.append(_score_stage(compiled, inputs, str(stage), ids[at], units[at], groups, update))
+    return out
 
 
 def _read_cohort(
@@ -517,6 +536,10 @@ class _Scores:
     rank_matrix: npt.NDArray[np.int64]  # (rows, rank codes): the rank there, 0 = not ranked
     leaf_codes: list[str]
     leaf_flags: npt.NDArray[np.uint8]  # (rows, leaves): the engine's flag bits
+    # The engine's result and `numbers` before rounding (columns, rows), kept so that the
+    # next re-score in this process updates only the rows that changed.
+    result: CohortResult | None = None
+    raw: npt.NDArray[np.float64] | None = None
 
     @property
     def layout(self) -> bytes:
@@ -606,11 +629,27 @@ def _score_stage(
     ids: npt.NDArray[np.int64],
     unit_ids: npt.NDArray[np.int64],
     groups: _Groups,
+    update: tuple[_Scores, npt.NDArray[np.intp]] | None = None,
 ) -> _Scores:
-    result = score_cohort(compiled, inputs)
+    """One stage's scores: the engine on every row or, with `update` (the stage's last
+    scores and the rows whose inputs changed since), `rescore_rows` on the last result. That
+    result is updated in place: it belongs to this re-score from then on (store.checkout hands
+    the process's copy over, and drops it if the re-score fails)."""
+    before = update[0] if update is not None else None
+    if update is not None and before is not None and before.result is not None:
+        result = before.result
+        rescore_rows(compiled, inputs, result, update[1])
+    else:
+        result, before = score_cohort(compiled, inputs), None
     views = list(result.views)
     stacked = np.vstack([result.total, result.index, result.node_points, *result.views.values()])
-    numbers = np.ascontiguousarray(_clean(stacked).T)
+    if before is not None and before.raw is not None and before.raw.shape == stacked.shape:
+        # Rounding is element by element: only the values that moved are rounded again.
+        numbers = before.numbers.copy()
+        moved = np.nonzero(stacked != before.raw)
+        numbers.T[moved] = _clean(stacked[moved])
+    else:
+        numbers = np.ascontiguousarray(_clean(stacked).T)
     rank_codes, rank_matrix = _rank_all(result, unit_ids, groups)
     return _Scores(
         stage,
@@ -623,6 +662,8 @@ def _score_stage(
         rank_matrix,
         list(result.leaf_codes),
         np.ascontiguousarray(result.leaf_flags.T),
+        result,
+        stacked,
     )
 
 

@@ -114,8 +114,15 @@ class Warm:
 
     @property
     def nbytes(self) -> int:
-        arrays = ("ids", "unit_ids", "numbers", "rank_matrix", "leaf_flags")
-        kept = sum(getattr(s, a).nbytes for s in self.scores.values() for a in arrays)
+        arrays = ("ids", "unit_ids", "numbers", "rank_matrix", "leaf_flags", "raw")
+        kept = sum(
+            getattr(s, a).nbytes
+            for s in self.scores.values()
+            for a in arrays
+            if getattr(s, a, None) is not None
+        )
+        results = [s.result for s in self.scores.values() if s.result is not None]
+        kept += sum(r.node_points.nbytes + r.leaf_flags.nbytes for r in results)
         return int(self.columns.nbytes + kept) + 40 * sum(len(s.ids) for s in self.scores.values())
 
 
