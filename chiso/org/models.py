@@ -136,3 +136,15 @@ class PeerGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GroupStamp(models.Model):
+    """One row whose `seq` the database moves on every change to the peer groups or their
+    members, whatever wrote it (triggers of migration org/0002). A process that keeps the
+    memberships in memory between re-scores (scoring.services) reads this number, not every
+    membership, to know whether they are still what it read."""
+
+    seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.seq)

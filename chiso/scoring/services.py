@@ -32,7 +32,7 @@ from django.utils import timezone
 from chiso.collection.choices import Stage
 from chiso.collection.models import Assessment, Entry, Period
 from chiso.frameworks.models import FrameworkVersion, Indicator
-from chiso.org.models import PeerGroup
+from chiso.org.models import GroupStamp, PeerGroup
 from chiso.scoring import store
 from chiso.scoring.engine import (
     CohortInputs,
@@ -297,7 +297,7 @@ def _score_columns(
     if n == 0:
         return []
     compiled = tree_for(version)
-    groups = _peer_groups(version, period)
+    groups = _peer_groups()
     ids, units = columns.ids, columns.unit_ids
     everyone = np.arange(n)
     appraised = np.flatnonzero(columns.appraised)
@@ -676,17 +676,36 @@ class _Groups:
     units: npt.NDArray[np.int64]  # per membership: the unit id
 
 
-def _peer_groups(version: FrameworkVersion, period: Period) -> _Groups:
-    """The memberships of the cohort's units (the units chosen in the database: a list of
-    4,375 ids as a parameter costs more to send than the subquery to run)."""
-    units = Assessment.objects.filter(version=version, period=period).values("unit_id")
-    through = PeerGroup.members.through.objects.filter(unit_id__in=units)
-    pairs = list(through.values_list("peergroup__code", "unit_id").order_by("peergroup__code"))
+def _peer_groups() -> _Groups:
+    """Every peer-group membership (ranks use those of the cohort's units), kept in memory
+    while the database's GroupStamp has not moved since they were read."""
+    seq = GroupStamp.objects.filter(pk=1).values_list("seq", flat=True).first()
+    cached = _GROUPS
+    if seq is not None and cached is not None and cached[0] == seq:
+        return cached[1]
+    pairs = list(
+        PeerGroup.members.through.objects.values_list("peergroup__code", "unit_id").order_by(
+            "peergroup__code", "unit_id"
+        )
+    )
     codes = sorted({code for code, _unit in pairs})
     at = {code: i for i, code in enumerate(codes)}
     labels = np.fromiter((at[code] for code, _unit in pairs), np.int64, len(pairs))
     members = np.fromiter((unit for _code, unit in pairs), np.int64, len(pairs))
-    return _Groups(codes, labels, members)
+    groups = _Groups(codes, labels, members)
+    if seq is not None:
+        # Kept once this transaction commits: a stamp moved by a transaction that rolls back
+        # is moved again, to the same number, by the next one.
+        transaction.on_commit(lambda: _keep_groups(seq, groups))
+    return groups
+
+
+_GROUPS: tuple[int, _Groups] | None = None  # (GroupStamp.seq, memberships), shared by threads
+
+
+def _keep_groups(seq: int, groups: _Groups) -> None:
+    global _GROUPS
+    _GROUPS = (seq, groups)
 
 
 def _rank_all(

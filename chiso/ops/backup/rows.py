@@ -26,8 +26,9 @@ from django.utils.duration import duration_string
 # Logins are not data: they are short-lived, bound to this site's secret key, and restoring
 # them elsewhere would sign people in on a server they never logged in to.
 # Sessions are not worth restoring; the scoring column store is derived from the entries (a
-# restored instance rebuilds it on its first re-score, reading every entry once).
-EXCLUDED = frozenset({"sessions.session", "scoring.cohortstore"})
+# restored instance rebuilds it on its first re-score, reading every entry once), and the peer
+# groups' stamp is moved by triggers as the memberships are loaded (org/migrations/0002).
+EXCLUDED = frozenset({"sessions.session", "scoring.cohortstore", "org.groupstamp"})
 # Tables `chiso migrate` fills by itself (post_migrate). An "empty" instance has them; a
 # restore replaces their rows with the backup's, so every reference to them keeps its id.
 SEEDED = ("auth.permission", "contenttypes.contenttype")  # in the order they are cleared
