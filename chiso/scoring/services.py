@@ -737,18 +737,20 @@ def _clean(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """
     a = np.asarray(x, dtype=np.float64)
     safe = np.where(np.isfinite(a), a, 0.0)  # two passes; nan_to_num makes four
-    out: npt.NDArray[np.float64] = np.round(safe, 6)
     # |x·10⁶ − ⌊x·10⁶⌋ − ½| ≤ x·10⁶·10⁻¹⁵ + 10⁻⁹, in place: a national stage is 600,000 values.
+    # Values ≥ 10⁹ may overflow here; they go through round() whatever the check says.
     scaled = np.abs(safe)
     check = scaled >= 1e9
-    scaled *= 1e6
-    distance = np.floor(scaled)
-    np.subtract(scaled, distance, out=distance)
-    distance -= 0.5
-    np.abs(distance, out=distance)
-    scaled *= 1e-15
-    scaled += 1e-9
-    check |= distance <= scaled
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.round(safe, 6).astype(np.float64, copy=False)
+        scaled *= 1e6
+        distance = np.floor(scaled)
+        np.subtract(scaled, distance, out=distance)
+        distance -= 0.5
+        np.abs(distance, out=distance)
+        scaled *= 1e-15
+        scaled += 1e-9
+        check |= distance <= scaled
     for where in zip(*np.nonzero(check), strict=True):
         out[where] = round(float(safe[where]), 6)
     return out
