@@ -206,12 +206,14 @@ CohortRows = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.
 def _cohort_rows(version: FrameworkVersion, period: Period) -> CohortRows:
     """(ids, unit ids, inputs_seq) of the cohort's assessments, by id: one small query.
     Read before any entry, so an entry committed meanwhile is re-read next time, never lost."""
-    rows = (
-        Assessment.objects.filter(version=version, period=period)
-        .order_by("pk")
-        .values_list("pk", "unit_id", "inputs_seq")
-    )
-    found = np.asarray(list(rows), dtype=np.int64).reshape(-1, 3)
+    names = [_column(Assessment, f) for f in ("id", "unit", "inputs_seq", "version", "period")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names[0]}, {names[1]}, {names[2]} FROM {_table(Assessment)} "
+            f"WHERE {names[3]} = %s AND {names[4]} = %s ORDER BY {names[0]}",
+            [version.pk, period.pk],
+        )
+        found = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
     return found[:, 0].copy(), found[:, 1].copy(), found[:, 2].copy()
 
 
@@ -787,7 +789,6 @@ def _store(
     row's.
     """
     new: list[tuple[_Scores, int]] = []
-    stored_keys: set[Key] = set()
     stored: dict[Key, str] | None = None
     for scores in fresh:
         before = previous.get(scores.stage) if previous is not None else None
@@ -802,25 +803,29 @@ def _store(
             stored = _stored_digests(version, period) if stored is None else stored
             digests = scores.digest_rows(np.arange(len(scores.ids)))
             new += [(scores, i) for i, d in enumerate(digests) if stored.get(scores.key(i)) != d]
-    keys = {(pk, scores.stage) for scores in fresh for pk in scores.ids.tolist()}
-    if stored is not None:
-        stored_keys = set(stored)
-    elif previous is not None:
-        stored_keys = {(pk, b.stage) for b in previous.values() for pk in b.ids.tolist()}
-    elif unchanged:
-        stored_keys = keys
-    gone = stored_keys - keys
+    known: set[Key] | None = None  # the stored rows' keys; None: the same as the fresh ones
+    if unchanged and stored is None:
+        keys, gone = ({fresh[0].key(0)} if fresh else set()), set()
+    else:
+        keys = {(pk, scores.stage) for scores in fresh for pk in scores.ids.tolist()}
+        if stored is not None:
+            known = set(stored)
+        elif previous is not None:
+            known = {(pk, b.stage) for b in previous.values() for pk in b.ids.tolist()}
+        else:
+            known = set()
+        gone = known - keys
     changed = len(new)
     if not new and keys:
         # The dashboards' freshness stamp is the largest snapshot id (dashboards/freshness.py):
         # every re-score moves it, so one unchanged row is written again with a new id.
         new = [(fresh[0], 0)]
     doomed = gone | {scores.key(i) for scores, i in new}
-    if replace or stored_keys <= doomed:
+    if replace or (known is not None and known <= doomed):
         ScoreSnapshot.objects.filter(version=version, period=period).delete()
     else:
         by_stage: dict[str, list[int]] = {}
-        for pk, stage in sorted(doomed & stored_keys):
+        for pk, stage in sorted(doomed if known is None else doomed & known):
             by_stage.setdefault(stage, []).append(pk)
         for stage, ids in by_stage.items():
             for start in range(0, len(ids), _BATCH):
