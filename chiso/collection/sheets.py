@@ -83,6 +83,50 @@ class ImportReport:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {canonical column: raw cell}) for every data row."""
+    return read_table(path).records()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet's data rows as read: lists of raw cells (not cleaned, blank rows kept) and the
+    column of every header found.
+
+    `records()` gives what `read_rows` returns. A sheet of 100,000 rows is read from here
+    instead (collection.cohort_sheet): a dict per row and a `_cell` per cell cost more than
+    the parse itself, while the few distinct codes of its columns need cleaning only once."""
+
+    columns: dict[str, int]  # canonical key → column index
+    first: int  # the row number users see for rows[0]
+    rows: list[list[Any]]
+
+    @property
+    def width(self) -> int:
+        """Rows shorter than this (a short CSV line) lack some mapped columns: pad them."""
+        return max(self.columns.values()) + 1
+
+    def numbered(self) -> Iterator[tuple[int, list[Any]]]:
+        """(row number, raw cells) of every row that is not blank."""
+        return (
+            (number, row) for number, row in enumerate(self.rows, self.first) if not is_blank(row)
+        )
+
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        columns = self.columns.items()
+        return [
+            (number, {key: clean_cell(cells[col]) for key, col in columns})
+            for number, cells in self.padded()
+        ]
+
+    def padded(self) -> Iterator[tuple[int, list[Any]]]:
+        """`numbered()` with every row at least `width` long (a short row read as empty)."""
+        width = self.width
+        for number, row in self.numbered():
+            yield number, row if len(row) >= width else row + [None] * (width - len(row))
+
+
+def read_table(path: Path) -> Table:
+    """The sheet at `path` (.xlsx or .csv), checked as hostile first; raises CollectionError
+    when it is unsafe, unreadable or has no header row with "Mã" and "Tự đánh giá"."""
     check_sheet_file(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -91,7 +135,12 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         table = list(_xlsx_rows(path))
     else:
         raise CollectionError([_("%(f)s: chỉ nhận tệp .xlsx hoặc .csv") % {"f": path.name}])
-    return _with_header(path.name, table)
+    return _find_header(path.name, table)
+
+
+def is_blank(row: list[Any]) -> bool:
+    """A row with no value in any column (even one without a header) is not a data row."""
+    return not any(c not in (None, "") for c in row)
 
 
 def check_sheet_file(path: Path) -> None:
@@ -125,7 +174,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     yield from rows
 
 
-def _with_header(name: str, table: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+def _find_header(name: str, table: list[list[Any]]) -> Table:
     for index, row in enumerate(table[:20]):
         mapping = _header_map(row)
         if "code" in mapping:
@@ -134,11 +183,7 @@ def _with_header(name: str, table: list[list[Any]]) -> list[tuple[int, dict[str,
                 raise CollectionError(
                     [_("%(f)s: thiếu cột %(c)s") % {"f": name, "c": ", ".join(missing)}]
                 )
-            return [
-                (index + offset + 2, {key: _cell(r, col) for key, col in mapping.items()})
-                for offset, r in enumerate(table[index + 1 :])
-                if any(c not in (None, "") for c in r)
-            ]
+            return Table(mapping, index + 2, table[index + 1 :])
     raise CollectionError([_("%(f)s: không tìm thấy dòng tiêu đề có cột 'Mã'") % {"f": name}])
 
 
@@ -152,9 +197,9 @@ def _header_map(row: list[Any]) -> dict[str, int]:
     return out
 
 
-def _cell(row: list[Any], col: int) -> Any:
-    value = row[col] if col < len(row) else None
-    # NFC, no zero-width or bidi characters: "1.1\u200b" in a sheet is the code "1.1".
+def clean_cell(value: Any) -> Any:
+    """A raw cell as importers read it: text trimmed, NFC, without zero-width or bidi
+    characters ("1.1\u200b" in a sheet is the code "1.1"); other values as they are."""
     if not isinstance(value, str):
         return value
     # Printable ASCII (codes, input names, most cells) holds nothing clean_line changes but

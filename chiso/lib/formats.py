@@ -22,7 +22,8 @@ def vn_date(value: dt.date | None) -> str:
 
 
 def parse_vn_number(text: str) -> float:
-    """'7,04' → 7.04; '3.000' → 3000; '1.234,5' → 1234.5; '12.5' → 12.5. Raises ValueError."""
+    """'7,04' → 7.04; '3.000' → 3000; '1.234,5' → 1234.5; '12.5' → 12.5. Raises ValueError,
+    also for what Python's float() reads but no one types as a figure: 'nan', 'inf', '1e999'."""
     raw = text.strip().replace("\u00a0", "").replace(" ", "")
     if not raw:
         raise ValueError("empty")
@@ -31,7 +32,10 @@ def parse_vn_number(text: str) -> float:
     elif _THOUSANDS.match(raw):
         # Vietnamese thousands separators: "3.000" is three thousand, not three.
         raw = raw.replace(".", "")
-    return float(raw)
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def parse_vn_date(text: str) -> dt.date:

@@ -12,12 +12,10 @@ rows that changed are written (COPY on PostgreSQL).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -32,6 +30,7 @@ from django.utils import timezone
 from chiso.collection.choices import Stage
 from chiso.collection.models import Assessment, Entry, Period
 from chiso.frameworks.models import FrameworkVersion, Indicator
+from chiso.lib.memory import gc_paused
 from chiso.org.models import GroupStamp, PeerGroup
 from chiso.scoring import store
 from chiso.scoring.engine import (
@@ -77,7 +76,7 @@ def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False)
     written.
     """
     _lock_cohort(version, period)
-    with _no_gc():
+    with gc_paused():
         held = store.checkout(version, period)
         rows = _cohort_rows(version, period)
         meta = inputs_for(version)
@@ -119,7 +118,7 @@ def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnap
     """The cohort's snapshots computed now from every stored entry, not saved and without
     the column store (`rescore` saves them; `chiso check-integrity` compares them with the
     stored ones)."""
-    with _no_gc():
+    with gc_paused():
         rows = _cohort_rows(version, period)
         meta = inputs_for(version)
         columns = _read_columns(version, period, meta, rows)
@@ -145,19 +144,6 @@ def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnap
         )
         for r in scored
     ]
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """A cohort allocates a million small objects and frees none of them as cycles: the
-    collector's passes over them cost more than the re-score itself (~0.5 s a cohort)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- reading the inputs ----------------------------------------------------------------------

@@ -117,10 +117,13 @@ def bad_rows(version: FrameworkVersion) -> list[tuple[list[Any], str]]:
         (["tinh.xa-1", boolean, "value", "bảy", None], "Dòng 5, cột \"Tự đánh giá\": 'bảy'"),
         (["tinh.xa-1", boolean, "value", "=1+0", None], "ô chứa công thức"),
         ([None, boolean, "value", 1, None], 'Dòng 5, cột "Đơn vị": thiếu mã đơn vị'),
+        # Text that Python's float() reads but is no figure (it used to crash the import).
+        (["tinh.xa-1", boolean, "value", "nan", None], "Dòng 5, cột \"Tự đánh giá\": 'nan'"),
+        (["tinh.xa-1", percent, "percent", "inf", None], "Dòng 5, cột \"Tự đánh giá\": 'inf'"),
     ]
 
 
-@pytest.mark.parametrize("case", range(7))
+@pytest.mark.parametrize("case", range(9))
 def test_a_bad_row_is_refused_with_its_row_and_column_and_nothing_changes(
     version: FrameworkVersion, units: list[Unit], tmp_path: Path, case: int
 ) -> None:
@@ -156,3 +159,108 @@ def test_import_sheet_without_unit_reads_a_sheet_of_many_units(
                  stdout=out)  # fmt: skip
     assert "của 2 đơn vị" in out.getvalue()
     assert Assessment.objects.count() == 2
+
+
+def test_bad_values_in_many_rows_are_all_reported_in_the_sheets_order(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    ratio, percent = leaf(version, "ratio"), leaf(version, "ratio", input="percent")
+    boolean, choice, manual = (
+        leaf(version, "boolean"),
+        leaf(version, "choice"),
+        leaf(version, "manual"),
+    )
+    rows: list[list[Any]] = [
+        ["tinh.xa-1", boolean, "value", "bảy", None],  # 3
+        ["tinh.xa-2", percent, "percent", 120, None],  # 4
+        [None, ratio, "numerator", 1, None],  # 5
+        ["tinh.xa-1", ratio, "tu-so", 1, None],  # 6
+        ["tinh.xa-1", ratio, "numerator", 60, 70],  # 7: the ratio's first valid row
+        ["tinh.xa-1", ratio, "denominator", 50, 50],  # 8
+        ["tinh.xa-9", boolean, "value", "bảy", None],  # 9: no such unit, its rows not read
+        ["tinh.xa-1", boolean, "value", 1, None],  # 10
+        ["tinh.xa-2", choice, "choice", "=A1", None],  # 11
+        ["tinh.xa-2", choice, "choice", "dat", None],  # 12: row 11 failed, still a duplicate
+        ["tinh.xa-1", manual, "points", "3,5", "bảy"],  # 13
+        ["tinh.xa-2", boolean, "value", "Có", 2],  # 14
+        ["tinh.xa-2", manual, "points", "bảy", None],  # 15: the same text, read again
+    ]
+    with pytest.raises(CollectionError) as caught:
+        import_cohort_sheet(
+            write_xlsx(tmp_path / "x.xlsx", rows), version, ensure_period("2025"), "t"
+        )
+    self_col, appraisal_col = 'cột "Tự đánh giá"', 'cột "Thẩm định"'
+    assert caught.value.messages == [
+        'Dòng 5, cột "Đơn vị": thiếu mã đơn vị',
+        f"Dòng 3, {self_col}: 'bảy' không phải là số",
+        f'Dòng 6, cột "Mã ô nhập": tiêu chí {ratio} cần ô nhập: numerator, denominator',
+        f'Dòng 10, cột "Mã": mã {boolean} trùng với dòng 3',
+        f"Dòng 13, {appraisal_col}: 'bảy' không phải là số",
+        f"Dòng 7, {self_col}: {ratio}: tử số (60) lớn hơn mẫu số (50)",
+        f"Dòng 7, {appraisal_col}: {ratio}: tử số (70) lớn hơn mẫu số (50)",
+        f"Dòng 11, {self_col}: ô chứa công thức, hãy nhập giá trị",
+        f'Dòng 12, cột "Mã": mã {choice} trùng với dòng 11',
+        f"Dòng 15, {self_col}: 'bảy' không phải là số",
+        f"Dòng 4, {self_col}: {percent} · Tỷ lệ (%): lớn hơn 100",
+        f"Dòng 14, {appraisal_col}: {boolean} · Có/không (1 = có, 0 = không): lớn hơn 1",
+        "Dòng 9, cột \"Đơn vị\": không có đơn vị mã 'tinh.xa-9'",
+    ]
+    assert not Assessment.objects.exists()
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    lines = [",".join(header), *(",".join("" if c is None else str(c) for c in r) for r in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_csv_sheet_with_short_and_blank_rows_keeps_each_leafs_first_row_details(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    ratio, boolean, choice = (
+        leaf(version, "ratio"),
+        leaf(version, "boolean"),
+        leaf(version, "choice"),
+    )
+    header = ["Đơn vị", "Mã", "Mã ô nhập", "Tự đánh giá", "Trạng thái", "Hạn xử lý", "Ghi chú"]
+    rows: list[list[Any]] = [
+        ["tinh.xa-1", ratio, "numerator", "1.200", "Đang thực hiện", "30/9/2025", "sổ A"],
+        ["tinh.xa-1", ratio, "denominator", 1500, "Hoàn thành", "1/1/2026", "sổ B"],
+        [None, None, None, None, None, None, None],
+        ["tinh.xa-2", boolean, "value", "không"],  # a short line: the other cells are empty
+        ["\u200btinh.xa-2 ", f"{choice}\u200b", "choice", " mot-phan "],
+        ["TINH.XA-1", boolean, "value", "Có", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "xa.csv", header, rows)
+    report = import_cohort_sheet(path, version, ensure_period("2025"), "test")
+    assert (report.units, report.rows, report.values) == (2, 5, 5)
+    one = Entry.objects.get(assessment__unit__code="tinh.xa-1", indicator__code=ratio)
+    assert one.self_inputs == {"numerator": 1200, "denominator": 1500}
+    assert (one.progress, one.note) == ("in_progress", "sổ A")
+    assert one.due is not None and one.due.isoformat() == "2025-09-30"
+    assert Entry.objects.get(assessment__unit__code="tinh.xa-1", indicator__code=boolean
+                             ).self_inputs == {"value": 1}  # fmt: skip
+    two = {
+        e.indicator.code: e.self_inputs
+        for e in Entry.objects.filter(assessment__unit__code="tinh.xa-2")
+    }
+    assert two[boolean] == {"value": 0}
+    assert two[choice] == {"choice": "mot-phan"}
+
+
+def test_a_bad_status_or_due_date_is_named_at_the_leafs_first_row(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    ratio = leaf(version, "ratio")
+    header = ["Đơn vị", "Mã", "Mã ô nhập", "Tự đánh giá", "Trạng thái", "Hạn xử lý"]
+    rows = [
+        ["tinh.xa-1", ratio, "numerator", 1, "Xong rồi", "31/02/2025"],
+        ["tinh.xa-1", ratio, "denominator", 2, "Hoàn thành", "30/9/2025"],
+    ]
+    with pytest.raises(CollectionError) as caught:
+        import_cohort_sheet(write_csv(tmp_path / "x.csv", header, rows), version,
+                            ensure_period("2025"), "t")  # fmt: skip
+    assert [m.split(":")[0] for m in caught.value.messages] == [
+        'Dòng 2, cột "Trạng thái"',
+        'Dòng 2, cột "Hạn xử lý"',
+    ]

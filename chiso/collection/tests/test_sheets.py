@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from chiso.accounts.models import AuditEvent
 from chiso.collection.models import Assessment, Entry
 from chiso.collection.services import CollectionError, ensure_period
-from chiso.collection.sheets import import_sheet
+from chiso.collection.sheets import clean_cell, import_sheet, read_rows, read_table
 from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
 from chiso.scoring.models import ScoreSnapshot
@@ -204,3 +204,25 @@ def test_a_unit_that_did_not_exist_in_the_period_is_refused(
 ) -> None:
     with pytest.raises(CollectionError, match="không tồn tại trong kỳ"):
         import_sheet(sample_sheet, tayninh, can_giuoc, ensure_period("2023"), "test")
+
+
+def test_a_table_keeps_raw_rows_and_its_records_are_the_cleaned_cells(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path,
+        [
+            ["1.1\u200b", "Chi\u0309 tie\u0302u", "", "", " 7,04 "],
+            [],
+            ["", "", "", "", ""],
+            ["2.1"],  # a short line: the other columns are empty
+        ],
+    )
+    table = read_table(path)
+    assert (table.columns["code"], table.columns["self"], table.first) == (0, 4, 2)
+    assert table.rows[0][0] == "1.1\u200b"  # raw: cleaned only when read
+    assert [number for number, _row in table.numbered()] == [2, 5]
+    assert read_rows(path) == table.records()
+    number, cells = table.records()[0]
+    assert (number, cells["code"], cells["name"], cells["self"]) == (2, "1.1", "Chỉ tiêu", "7,04")
+    assert table.records()[1] == (5, dict.fromkeys(table.columns) | {"code": "2.1"})
+    assert clean_cell(" A\u202eB\u200d ") == "AB"
+    assert clean_cell(5.5) == 5.5

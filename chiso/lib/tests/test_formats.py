@@ -44,9 +44,10 @@ def test_vietnamese_numbers_parse_with_decimal_comma_and_thousand_dots(
     assert parse_vn_number(text) == pytest.approx(value)
 
 
-def test_a_non_number_is_refused() -> None:
+@pytest.mark.parametrize("text", ["bảy", "nan", "NaN", "inf", "-Infinity", "1e999"])
+def test_a_non_number_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
-        parse_vn_number("bảy")
+        parse_vn_number(text)
 
 
 def test_numbers_and_dates_display_the_vietnamese_way() -> None:
