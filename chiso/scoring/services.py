@@ -82,14 +82,15 @@ def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False)
         meta = inputs_for(version)
         warm = None if replace else held.warm
         start = warm.columns if warm is not None else (None if replace else held.base)
-        changed: npt.NDArray[np.intp] | None = None  # the only rows re-read, if known
+        synced = None
         if start is None:
             columns, drift = _read_columns(version, period, meta, rows), len(rows[0])
         else:
-            columns, reread, changed = _sync(start, rows, version, period, meta)
-            drift = (warm.drift if warm is not None else 0) + reread
+            synced = _sync(start, rows, version, period, meta)
+            columns = synced.columns
+            drift = (warm.drift if warm is not None else 0) + synced.reread
         previous = None if warm is None else warm.scores
-        stages = _score_columns(version, period, meta, columns, previous, changed)
+        stages = _score_columns(version, period, meta, columns, previous, synced)
         fingerprint = _fingerprint(stages)
         unchanged = not replace and previous is None and held.row.scores_digest == fingerprint
         written = _store(version, period, stages, previous, unchanged, replace=replace)
@@ -213,17 +214,25 @@ def _read_columns(
     return store.Columns(ids, units, seqs, self_m, appr_m, final_m, cohort.appraised)
 
 
+class _Synced(NamedTuple):
+    columns: store.Columns
+    reread: int  # assessments read again
+    # When the columns were patched in place (the same assessments): the positions read
+    # again, and per stage the engine columns whose values changed there. None otherwise.
+    rows: npt.NDArray[np.intp] | None
+    inputs: dict[str, npt.NDArray[np.intp]] | None
+
+
 def _sync(
     start: store.Columns,
     rows: CohortRows,
     version: FrameworkVersion,
     period: Period,
     meta: VersionInputs,
-) -> tuple[store.Columns, int, npt.NDArray[np.intp] | None]:
+) -> _Synced:
     """`start` brought up to date with `rows`: the assessments that are new, whose unit or
     whose inputs_seq moved are read again, the rest kept; gone ones dropped. Patched in place
-    when the assessments are the same ones. Returns the columns, how many were read and,
-    when patched in place, the positions of those read (the only ones whose inputs changed)."""
+    when the assessments are the same ones, and then what changed is said (`_Synced`)."""
     ids, units, seqs = rows
     n = len(ids)
     at = np.minimum(np.searchsorted(start.ids, ids), max(len(start.ids) - 1, 0))
@@ -234,7 +243,7 @@ def _sync(
         found = kept = np.zeros(n, dtype=bool)
     stale = np.flatnonzero(~kept)
     if len(start.ids) == n and kept.all():
-        return start, 0, stale
+        return _Synced(start, 0, stale, {})  # nothing read again: nothing changed
     same = len(start.ids) == n and bool(found.all())
     if same:
         out = start  # the same assessments: patch their columns in place
@@ -263,9 +272,20 @@ def _sync(
             version, period, meta, ids[stale].tolist(), units[stale].tolist(), whole=False
         )
         self_m, appr_m, final_m = _matrices(cohort, meta)
+        if same:
+            changed = {
+                str(stage): np.flatnonzero(store.differs(old[:, stale], new).any(axis=1))
+                for stage, old, new in (
+                    (Stage.SELF, out.self_m, self_m),
+                    (Stage.APPRAISAL, out.appr_m, appr_m),
+                    (Stage.FINAL, out.final_m, final_m),
+                )
+            }
         out.self_m[:, stale], out.appr_m[:, stale], out.final_m[:, stale] = self_m, appr_m, final_m
         out.appraised[stale] = cohort.appraised
-    return out, int(stale.size), stale if same else None
+    if not same:
+        return _Synced(out, int(stale.size), None, None)
+    return _Synced(out, int(stale.size), stale, changed if stale.size else {})
 
 
 def _score_columns(
@@ -274,13 +294,14 @@ def _score_columns(
     meta: VersionInputs,
     columns: store.Columns,
     previous: Mapping[str, _Scores] | None = None,
-    changed: npt.NDArray[np.intp] | None = None,
+    synced: _Synced | None = None,
 ) -> list[_Scores]:
     """Self and final for every assessment; appraisal where a reviewer appraised something.
 
-    With `previous` (this process's last scores of the cohort) and `changed` (the only
-    columns whose inputs changed since), a stage with the same assessments is brought up to
-    date by the engine's `rescore_rows` instead of being scored whole."""
+    With `previous` (this process's last scores of the cohort) and `synced` saying which
+    assessments and which inputs changed since, a stage with the same assessments is brought
+    up to date by the engine's `rescore_rows` (those rows, those leaves) instead of being
+    scored whole."""
     n = len(columns.ids)
     if n == 0:
         return []
@@ -293,16 +314,27 @@ def _score_columns(
     if appraised.size:
         plan.append((Stage.APPRAISAL, columns.appr_m, appraised))
     plan.append((Stage.FINAL, columns.final_m, everyone))
+    changed = synced.rows if synced is not None else None
     out = []
     for stage, m, at in plan:
         before = previous.get(str(stage)) if previous is not None else None
-        rows = None
+        update = None
         if before is not None and changed is not None and np.array_equal(before.ids, ids[at]):
             rows = changed if len(at) == n else np.flatnonzero(np.isin(at, changed))
+            moved = synced.inputs.get(str(stage)) if synced and synced.inputs else None
+            leaves = None if moved is None else {meta.columns[c][0] for c in moved.tolist()}
+            update = _Update(before, rows, leaves)
         inputs = _inputs(m, meta, at)
-        update = (before, rows) if before is not None and rows is not None else None
         out.append(_score_stage(compiled, inputs, str(stage), ids[at], units[at], groups, update))
     return out
+
+
+class _Update(NamedTuple):
+    """What a stage's last scores need to be brought up to date."""
+
+    before: _Scores  # the stage's last scores, with the engine's result
+    rows: npt.NDArray[np.intp]  # the rows (of the stage) whose inputs changed
+    leaves: set[str] | None  # the leaves whose inputs changed there (None: any)
 
 
 def _read_cohort(
@@ -617,27 +649,32 @@ def _score_stage(
     ids: npt.NDArray[np.int64],
     unit_ids: npt.NDArray[np.int64],
     groups: _Groups,
-    update: tuple[_Scores, npt.NDArray[np.intp]] | None = None,
+    update: _Update | None = None,
 ) -> _Scores:
-    """One stage's scores: the engine on every row or, with `update` (the stage's last
-    scores and the rows whose inputs changed since), `rescore_rows` on the last result. That
-    result is updated in place: it belongs to this re-score from then on (store.checkout hands
+    """One stage's scores: the engine on every row or, with `update`, `rescore_rows` on the
+    last result for the rows and leaves that changed. That result and the unrounded numbers
+    are updated in place: they belong to this re-score from then on (store.checkout hands
     the process's copy over, and drops it if the re-score fails)."""
-    before = update[0] if update is not None else None
+    before = update.before if update is not None else None
     if update is not None and before is not None and before.result is not None:
         result = before.result
-        rescore_rows(compiled, inputs, result, update[1])
+        touched = rescore_rows(compiled, inputs, result, update.rows, update.leaves)
     else:
-        result, before = score_cohort(compiled, inputs), None
+        result, before, touched = score_cohort(compiled, inputs), None, slice(None)
     views = list(result.views)
-    stacked = np.vstack([result.total, result.index, result.node_points, *result.views.values()])
-    if before is not None and before.raw is not None and before.raw.shape == stacked.shape:
-        # Rounding is element by element: only the values that moved are rounded again.
+    raw = before.raw if before is not None else None
+    if before is not None and raw is not None and raw.shape[1] == len(ids):
+        # Only the touched rows can have moved, and rounding is element by element: only the
+        # values that moved are rounded again.
         numbers = before.numbers.copy()
-        moved = np.nonzero(stacked != before.raw)
-        numbers.T[moved] = _clean(stacked[moved])
+        rows = np.arange(len(ids))[touched]
+        fresh = _stack(result, rows)
+        at, column = np.nonzero(fresh != raw[:, rows])
+        numbers[rows[column], at] = _clean(fresh[at, column])
+        raw[:, rows] = fresh
     else:
-        numbers = np.ascontiguousarray(_clean(stacked).T)
+        raw = _stack(result, slice(None))
+        numbers = np.ascontiguousarray(_clean(raw).T)
     rank_codes, rank_matrix = _rank_all(result, unit_ids, groups)
     return _Scores(
         stage,
@@ -651,8 +688,14 @@ def _score_stage(
         list(result.leaf_codes),
         np.ascontiguousarray(result.leaf_flags.T),
         result,
-        stacked,
+        raw,
     )
+
+
+def _stack(result: CohortResult, rows: npt.NDArray[np.intp] | slice) -> npt.NDArray[np.float64]:
+    """(total, index, node points, views) × `rows`, unrounded: the columns of `numbers`."""
+    views = [view[rows] for view in result.views.values()]
+    return np.vstack([result.total[rows], result.index[rows], result.node_points[:, rows], *views])
 
 
 @dataclass(frozen=True)

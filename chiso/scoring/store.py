@@ -81,7 +81,7 @@ class Columns:
             ("appr", self.self_m, self.appr_m),
             ("final", self.appr_m, self.final_m),
         ):
-            where = np.flatnonzero(_differs(before, after))
+            where = np.flatnonzero(differs(before, after))
             arrays[f"{name}_at"] = where.astype(np.int64)
             arrays[f"{name}_values"] = after.ravel()[where]
         out = io.BytesIO()
@@ -99,7 +99,7 @@ class Columns:
             return cls(z["ids"], z["unit_ids"], z["seqs"], self_m, appr_m, final_m, z["appraised"])
 
 
-def _differs(a: Floats, b: Floats) -> npt.NDArray[np.bool_]:
+def differs(a: Floats, b: Floats) -> npt.NDArray[np.bool_]:
     same: npt.NDArray[np.bool_] = (a == b) | (np.isnan(a) & np.isnan(b))
     return ~same
 

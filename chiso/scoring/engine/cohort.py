@@ -8,7 +8,7 @@ np.ascontiguousarray if a row-major array is needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,25 +138,45 @@ def score_cohort(tree: Tree | CompiledTree, inputs: CohortInputs) -> CohortResul
 
 
 def rescore_rows(
-    compiled: CompiledTree, inputs: CohortInputs, result: CohortResult, rows: npt.ArrayLike
-) -> None:
-    """Update `result` in place after the inputs of `rows` changed.
+    compiled: CompiledTree,
+    inputs: CohortInputs,
+    result: CohortResult,
+    rows: npt.ArrayLike,
+    leaves: Iterable[str] | None = None,
+) -> IntArray | slice:
+    """Update `result` in place after the inputs of `rows` changed; returns the rows whose
+    points may have moved (`rows`, or whole partitions when a cohort rule is re-scored).
 
     Leaves whose rule needs the cohort are re-scored for every row of the partitions touched;
-    the others only for `rows`. Partitions must not have changed. Raises EngineError if `result`
-    does not belong to `compiled` and `inputs`, or a row is out of range.
+    the others only for `rows`. `leaves` (leaf codes), when given, says that only their inputs
+    changed: the other leaves keep their points, and when no cohort leaf is among them only
+    `rows` are rolled up again. Partitions must not have changed. Raises EngineError if
+    `result` does not belong to `compiled` and `inputs`, a row is out of range or a code is no
+    scored leaf.
     """
     picked = _check_rows(compiled, inputs, result, rows)
     if picked.size == 0:
-        return
+        return picked
+    plain, cohort = compiled.plain_leaves, compiled.cohort_leaves
+    if leaves is not None:
+        chosen = np.array(sorted({_leaf_index(compiled, code) for code in leaves}), np.intp)
+        plain, cohort = np.intersect1d(plain, chosen), np.intersect1d(cohort, chosen)
     columns, partitions = _prepare(compiled, inputs)
     store = (result.node_points, result.leaf_flags)
-    _score_leaves(compiled, compiled.plain_leaves, columns, partitions, store, picked)
+    _score_leaves(compiled, plain, columns, partitions, store, picked)
     touched: IntArray | slice = picked
-    if compiled.cohort_leaves.size:
+    if cohort.size:
         touched = _compact(_partition_rows(partitions, picked, inputs.n_rows))
-        _score_leaves(compiled, compiled.cohort_leaves, columns, partitions, store, touched)
+        _score_leaves(compiled, cohort, columns, partitions, store, touched)
     _roll_up(compiled, result, touched)
+    return touched
+
+
+def _leaf_index(compiled: CompiledTree, code: str) -> int:
+    index = compiled.leaf_index.get(code)
+    if index is None or compiled.rules[index] is None:
+        raise EngineError(f"{code!r} is not a scored leaf of this tree")
+    return index
 
 
 def _score_leaves(

@@ -153,6 +153,29 @@ def test_rescore_rows_updates_the_edited_row_and_its_cohort_only():
     assert all(np.array_equal(fresh.views[k], result.views[k]) for k in fresh.views)
 
 
+def test_rescore_rows_of_named_leaves_equals_scoring_again():
+    """Told which leaves' inputs changed, it re-scores only those: a plain leaf for its rows
+    (and rolls up only them), a cohort leaf for its whole partition."""
+    compiled = compile_tree(commune_tree())
+    inputs = commune_inputs()
+    result = score_cohort(compiled, inputs)
+    inputs.columns[("A.2", "value")][1] = 0  # a plain leaf of row 1
+    touched = rescore_rows(compiled, inputs, result, np.array([1]), leaves=["A.2"])
+    assert np.array_equal(np.asarray(touched), [1])
+    fresh = score_cohort(compiled, inputs)
+    assert np.array_equal(fresh.points, result.points)
+    assert np.array_equal(fresh.total, result.total)
+    inputs.columns[("B.1", "value")][0] = 200  # a cohort leaf: period 1 moves
+    touched = rescore_rows(compiled, inputs, result, np.array([0]), leaves=["B.1"])
+    fresh = score_cohort(compiled, inputs)
+    assert np.array_equal(fresh.points, result.points)
+    assert np.array_equal(fresh.flags, result.flags)
+    assert all(np.array_equal(fresh.views[k], result.views[k]) for k in fresh.views)
+    assert np.asarray(np.arange(4)[touched]).tolist() == [0, 1]  # period 1's rows
+    with pytest.raises(EngineError, match="not a scored leaf"):
+        rescore_rows(compiled, inputs, result, np.array([0]), leaves=["Z.9"])
+
+
 def test_rescore_rows_with_no_rows_changes_nothing():
     compiled = compile_tree(commune_tree())
     result = score_cohort(compiled, commune_inputs())
