@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from chiso.org.models import GroupStamp, PeerGroup, Unit
@@ -44,3 +45,11 @@ def test_every_kind_of_write_to_groups_or_members_moves_the_stamp() -> None:
     assert _moves(lambda: group.delete())
     # Writes elsewhere leave it alone.
     assert not _moves(lambda: Unit.objects.filter(pk=a.pk).update(name="Xã Một"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_puts_the_stamp_row_back() -> None:
+    """`flush` (tests, a reset instance) empties every table; the row must come back, or the
+    triggers would move nothing and the memberships could never be kept in memory."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert GroupStamp.objects.filter(pk=1).exists()
