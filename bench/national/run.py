@@ -240,11 +240,12 @@ def step_rescore_one(args: argparse.Namespace) -> dict[str, Any]:
     leaf = assessment.version.indicators.filter(rule_kind="manual").order_by("position").first()
     assert leaf is not None
     times = []
-    for i in range(3):
-        change = EntryChange(leaf.code, {"points": round(leaf.max_points * (0.2 + 0.3 * i), 2)})
+    for i in range(6):  # the first edit of a process loads the cohort; the others find it
+        change = EntryChange(leaf.code, {"points": round(leaf.max_points * (0.1 + 0.15 * i), 2)})
         times.append(_seconds(lambda c=change: apply_changes(assessment, [c], "bench")))
     return {
-        "seconds_median": sorted(times)[1],
+        "seconds_median": sorted(times[1:])[2],
+        "seconds_first": times[0],
         "seconds_all": times,
         "cohort": Assessment.objects.filter(
             version=assessment.version, period=assessment.period
@@ -409,9 +410,11 @@ def measure_rescore(args: argparse.Namespace, out: dict[str, Any]) -> None:
     out["rescore_full"] = run_step("rescore-full", args)
     out["rescore_one"] = run_step("rescore-one", args)
     full, one = out["rescore_full"]["seconds"], out["rescore_one"]["seconds_median"]
-    print(f"(2) chấm lại toàn quốc ({out['rescore_full']['periods']} kỳ): {full:.1f} s "
+    first = out["rescore_one"]["seconds_first"]
+    print(f"(2) chấm lại toàn quốc ({out['rescore_full']['periods']} kỳ): {full:.2f} s "
           f"(mục tiêu < 1 s: {verdict(full < 1)}); sửa một đơn vị: {one * 1000:.0f} ms "
-          f"(mục tiêu < 50 ms: {verdict(one < 0.05)})", flush=True)  # fmt: skip
+          f"(trung vị 5 lần; mục tiêu < 50 ms: {verdict(one < 0.05)}; lần đầu của tiến "
+          f"trình, nạp khối: {first * 1000:.0f} ms)", flush=True)  # fmt: skip
 
 
 def measure_web(args: argparse.Namespace, out: dict[str, Any]) -> None:
