@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from django.db import models
@@ -138,12 +139,19 @@ class PeerGroup(models.Model):
         return self.name
 
 
+def _new_token() -> str:
+    return secrets.token_hex(16)
+
+
 class GroupStamp(models.Model):
     """One row whose `seq` the database moves on every change to the peer groups or their
     members, whatever wrote it (triggers of migration org/0002). A process that keeps the
-    memberships in memory between re-scores (scoring.services) reads this number, not every
-    membership, to know whether they are still what it read."""
+    memberships in memory between re-scores (scoring.services) reads (token, seq), not every
+    membership, to know whether they are still what it read. `token` is new whenever the row
+    is (re)created, so a counter that starts again from 0 (`flush`, a restore) can never
+    match what a process read before."""
 
+    token = models.CharField(max_length=32, default=_new_token)
     seq = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

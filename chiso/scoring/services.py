@@ -710,9 +710,9 @@ class _Groups:
 def _peer_groups() -> _Groups:
     """Every peer-group membership (ranks use those of the cohort's units), kept in memory
     while the database's GroupStamp has not moved since they were read."""
-    seq = GroupStamp.objects.filter(pk=1).values_list("seq", flat=True).first()
+    stamp = GroupStamp.objects.filter(pk=1).values_list("token", "seq").first()
     cached = _GROUPS
-    if seq is not None and cached is not None and cached[0] == seq:
+    if stamp is not None and cached is not None and cached[0] == stamp:
         return cached[1]
     pairs = list(
         PeerGroup.members.through.objects.values_list("peergroup__code", "unit_id").order_by(
@@ -724,19 +724,20 @@ def _peer_groups() -> _Groups:
     labels = np.fromiter((at[code] for code, _unit in pairs), np.int64, len(pairs))
     members = np.fromiter((unit for _code, unit in pairs), np.int64, len(pairs))
     groups = _Groups(codes, labels, members)
-    if seq is not None:
+    if stamp is not None:
         # Kept once this transaction commits: a stamp moved by a transaction that rolls back
         # is moved again, to the same number, by the next one.
-        transaction.on_commit(lambda: _keep_groups(seq, groups))
+        transaction.on_commit(lambda: _keep_groups(stamp, groups))
     return groups
 
 
-_GROUPS: tuple[int, _Groups] | None = None  # (GroupStamp.seq, memberships), shared by threads
+# ((GroupStamp.token, GroupStamp.seq), memberships), shared by the threads of a process
+_GROUPS: tuple[tuple[str, int], _Groups] | None = None
 
 
-def _keep_groups(seq: int, groups: _Groups) -> None:
+def _keep_groups(stamp: tuple[str, int], groups: _Groups) -> None:
     global _GROUPS
-    _GROUPS = (seq, groups)
+    _GROUPS = (stamp, groups)
 
 
 def _rank_all(

@@ -10,9 +10,12 @@ derived state: backups leave it out (ops/backup/rows.py), and a missing row only
 in-memory copy off.
 """
 
+import secrets
 from typing import Any
 
 from django.db import migrations, models
+
+import chiso.org.models
 
 STAMP = "org_groupstamp"
 TABLES = ("org_peergroup", "org_peergroup_members")
@@ -62,7 +65,7 @@ def _run(statements: dict[str, list[str]]) -> Any:
 
 def _first_row(apps: Any, schema_editor: Any) -> None:
     apps.get_model("org", "GroupStamp").objects.using(schema_editor.connection.alias).create(
-        id=1, seq=0
+        id=1, token=secrets.token_hex(16), seq=0
     )
 
 
@@ -81,6 +84,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                ("token", models.CharField(default=chiso.org.models._new_token, max_length=32)),
                 ("seq", models.BigIntegerField(default=0)),
             ],
         ),

@@ -31,7 +31,7 @@ from chiso.collection.services import (
     open_assessments,
 )
 from chiso.frameworks.models import FrameworkVersion
-from chiso.org.models import PeerGroup, Unit
+from chiso.org.models import GroupStamp, PeerGroup, Unit
 from chiso.scoring import store
 from chiso.scoring.engine import score_cohort
 from chiso.scoring.models import ScoreSnapshot
@@ -381,6 +381,30 @@ def test_peer_group_changes_move_the_ranks(version: FrameworkVersion, forget: bo
     _rescore(version, period, forget=forget)
     ranks = FIELDS.index("ranks")
     assert not any("t.nhom" in row[ranks] for row in _stored_content(version, period).values())
+
+
+@pytest.mark.django_db
+def test_memberships_kept_in_memory_never_outlive_their_stamp_row(
+    version: FrameworkVersion,
+) -> None:
+    """The process keeps the memberships under GroupStamp's (token, seq). When the row is
+    made again (`flush`, a restore) its counter starts from 0 again and may reach the number
+    the process saw, over other memberships: the new token keeps them apart."""
+    units = _communes(4)
+    group = PeerGroup.objects.create(code="t.nhom", name="Nhóm")
+    group.members.set(units[:2])
+    period, assessments = _cohort(version, "2025", units)
+    _committed(version, period)
+    seen = GroupStamp.objects.get(pk=1).seq
+    GroupStamp.objects.all().delete()
+    GroupStamp.objects.create(pk=1, seq=seen - 1)  # as post_migrate would, then one change
+    group.members.set(units[2:])  # the stamp is back at `seen`, the members are others
+    assert GroupStamp.objects.get(pk=1).seq >= seen
+    GroupStamp.objects.filter(pk=1).update(seq=seen)
+    _committed(version, period)
+    assert "t.nhom" in _snapshot(assessments[3]).ranks
+    assert "t.nhom" not in _snapshot(assessments[0]).ranks
+    _assert_fresh(version, period)
 
 
 # --- 5. idempotence: nothing changed, no content rewritten ------------------------------------
