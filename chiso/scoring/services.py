@@ -12,6 +12,7 @@ rows that changed are written (COPY on PostgreSQL).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -315,8 +316,12 @@ def _score_columns(
         plan.append((Stage.APPRAISAL, columns.appr_m, appraised))
     plan.append((Stage.FINAL, columns.final_m, everyone))
     changed = synced.rows if synced is not None else None
-    out = []
+    out: list[_Scores] = []
     for stage, m, at in plan:
+        if stage == Stage.FINAL and len(at) == n and _same_inputs(m, columns.self_m):
+            # Nothing appraised or finalised: the final scores are the self-assessed ones.
+            out.append(dataclasses.replace(out[0], stage=str(stage), result=None, raw=None))
+            continue
         before = previous.get(str(stage)) if previous is not None else None
         update = None
         if before is not None and changed is not None and np.array_equal(before.ids, ids[at]):
@@ -327,6 +332,11 @@ def _score_columns(
         inputs = _inputs(m, meta, at)
         out.append(_score_stage(compiled, inputs, str(stage), ids[at], units[at], groups, update))
     return out
+
+
+def _same_inputs(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> bool:
+    """Whether two stages' input matrices hold the same values (NaN = missing in both)."""
+    return a is b or bool(np.array_equal(a, b, equal_nan=True))
 
 
 class _Update(NamedTuple):
