@@ -214,6 +214,12 @@ elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Hot reads as prepared statements on PostgreSQL (chiso/lib/pgquery.py); 0 behind a pooler in
+# transaction mode, where a prepared statement does not survive.
+CHISO_PG_PREPARE = env_bool("CHISO_PG_PREPARE", True)
+# Scoring: how much of each process's memory the cohorts kept between re-scores may take
+# (chiso/scoring/store.py; a national cohort is ~30 MB).
+CHISO_SCORING_CACHE_MB = env_int("CHISO_SCORING_CACHE_MB", 256)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

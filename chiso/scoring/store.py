@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from chiso.collection.models import Period
 from chiso.frameworks.models import FrameworkVersion
+from chiso.lib import pgquery
 from chiso.scoring.models import CohortStore
 
 Ints = npt.NDArray[np.int64]
@@ -170,16 +170,9 @@ def checkout(version: FrameworkVersion, period: Period) -> Checkout:
 
 
 def _base_copy(pk: int) -> bytes | None:
-    """The row's `data`. On PostgreSQL in binary: Django's cursors ask for text, where a
-    4 MB bytea travels as 8 MB of hex to decode (~2× slower)."""
-    if connection.vendor != "postgresql":
-        data = CohortStore.objects.filter(pk=pk).values_list("data", flat=True).first()
-        return None if data is None else bytes(data)
-    connection.ensure_connection()
+    """The row's `data`, in binary on PostgreSQL (as text a 4 MB bytea is 8 MB of hex)."""
     table = connection.ops.quote_name(CohortStore._meta.db_table)
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(f"SELECT data FROM {table} WHERE id = %s", [pk], binary=True)
-        found = cursor.fetchone()
+    found = pgquery.fetchone(f"SELECT data FROM {table} WHERE id = %s", [pk], binary=True)
     return None if found is None or found[0] is None else bytes(found[0])
 
 
