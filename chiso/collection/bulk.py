@@ -124,8 +124,7 @@ def _apply(
     indicator = leaves.get(change.code)
     entry = entries.get(indicator.pk) if indicator is not None else None
     if indicator is None or entry is None:
-        message = _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá") % {"code": change.code}
-        return [prefix + message]
+        return [prefix + _no_entry(change)]
     problems = [prefix + p for p in _check(change, indicator, inputs_checked)]
     if problems:
         return problems
@@ -140,6 +139,10 @@ def _apply(
     if any(new[f] != entry[f] for f in FIELDS):
         rows[entry["id"]] = new
     return []
+
+
+def _no_entry(change: EntryChange) -> str:
+    return _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá") % {"code": change.code}
 
 
 def _check(change: EntryChange, indicator: Indicator, inputs_checked: bool) -> list[str]:
@@ -353,8 +356,7 @@ def _problems(
             prefix = f"{change.where}: " if change.where else ""
             indicator = leaves.get(change.code)
             if indicator is None or (assessment.pk, indicator.pk) in missing:
-                message = _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá")
-                out.append(prefix + message % {"code": change.code})
+                out.append(prefix + _no_entry(change))
             else:
                 out += [prefix + p for p in _check(change, indicator, inputs_checked)]
     return out

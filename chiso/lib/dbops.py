@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db.migrations.operations import AddIndex
@@ -38,3 +39,15 @@ class AddIndexConcurrently(AddIndex):
 
     def describe(self) -> str:
         return f"Concurrently create index {self.index.name} on {self.model_name}"
+
+
+def per_vendor(statements: Mapping[str, Sequence[str]]) -> Callable[[Any, Any], None]:
+    """A RunPython function that executes the SQL written for the database it runs on
+    (`{"postgresql": [...], "sqlite": [...]}`; a vendor without statements gets none): for
+    triggers and storage settings, which each database spells its own way."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        for sql in statements.get(schema_editor.connection.vendor, ()):
+            schema_editor.execute(sql)
+
+    return run

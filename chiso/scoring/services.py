@@ -91,7 +91,7 @@ def rescore(version: FrameworkVersion, period: Period, *, replace: bool = False)
             columns = synced.columns
             drift = (warm.drift if warm is not None else 0) + synced.reread
         previous = None if warm is None else warm.scores
-        stages = _score_columns(version, period, meta, columns, previous, synced)
+        stages = _score_columns(version, meta, columns, previous, synced)
         fingerprint = _fingerprint(stages)
         unchanged = not replace and previous is None and held.row.scores_digest == fingerprint
         written = _store(version, period, stages, previous, unchanged, replace=replace)
@@ -126,7 +126,7 @@ def fresh_snapshots(version: FrameworkVersion, period: Period) -> list[ScoreSnap
         columns = _read_columns(version, period, meta, rows)
         scored = [
             scores.scored(i)
-            for scores in _score_columns(version, period, meta, columns)
+            for scores in _score_columns(version, meta, columns)
             for i in range(len(scores.ids))
         ]
     return [
@@ -291,7 +291,6 @@ def _sync(
 
 def _score_columns(
     version: FrameworkVersion,
-    period: Period,
     meta: VersionInputs,
     columns: store.Columns,
     previous: Mapping[str, _Scores] | None = None,

@@ -114,16 +114,21 @@ class Warm:
 
     @property
     def nbytes(self) -> int:
-        arrays = ("ids", "unit_ids", "numbers", "rank_matrix", "leaf_flags", "raw")
-        kept = sum(
-            getattr(s, a).nbytes
-            for s in self.scores.values()
-            for a in arrays
-            if getattr(s, a, None) is not None
+        """The memory it holds: its columns and every stage's arrays, each array once (a
+        final stage that reuses the self scores shares their arrays)."""
+        arrays = {id(a): a.nbytes for a in self._score_arrays()}
+        return int(self.columns.nbytes + sum(arrays.values())) + 40 * sum(
+            len(s.ids) for s in self.scores.values()
         )
-        results = [s.result for s in self.scores.values() if s.result is not None]
-        kept += sum(r.node_points.nbytes + r.leaf_flags.nbytes for r in results)
-        return int(self.columns.nbytes + kept) + 40 * sum(len(s.ids) for s in self.scores.values())
+
+    def _score_arrays(self) -> list[npt.NDArray[Any]]:
+        out = []
+        for scores in self.scores.values():
+            out += [scores.ids, scores.unit_ids, scores.numbers, scores.rank_matrix]
+            out += [scores.leaf_flags] + ([scores.raw] if scores.raw is not None else [])
+            if scores.result is not None:
+                out += [scores.result.node_points, scores.result.leaf_flags]
+        return out
 
 
 @dataclass

@@ -11,9 +11,9 @@ assessments per statement (a 68,000-entry import bumps ~830 assessments once eac
 SQLite: row-level triggers (no statement-level ones there; its cohorts are small).
 """
 
-from typing import Any
-
 from django.db import migrations, models
+
+from chiso.lib.dbops import per_vendor
 
 ENTRY = "collection_entry"
 ASSESSMENT = "collection_assessment"
@@ -89,14 +89,6 @@ SQLITE_DROP = [
 ]
 
 
-def _run(statements: dict[str, list[str]]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     # PostgreSQL 11+ adds a column with a constant default without rewriting the table.
 
@@ -111,7 +103,7 @@ class Migration(migrations.Migration):
             field=models.BigIntegerField(default=0, editable=False),
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRES, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRES_DROP, "sqlite": SQLITE_DROP}),
+            per_vendor({"postgresql": POSTGRES, "sqlite": SQLITE}),
+            per_vendor({"postgresql": POSTGRES_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]

@@ -20,6 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import migrations, models
 
+from chiso.lib.dbops import per_vendor
+
 ENTRY = "collection_entry"
 FIELDS = ("assessment", "updated_by")
 
@@ -51,16 +53,6 @@ def create_indexes(apps: Any, schema_editor: Any) -> None:
             options = {"concurrently": True} if postgres else {}
             sql = schema_editor._create_index_sql(model, fields=[column], **options)
             schema_editor.execute(sql)
-
-
-def leave_room(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {ENTRY} SET (fillfactor = 50)")
-
-
-def fill_pages(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {ENTRY} RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
@@ -99,5 +91,8 @@ class Migration(migrations.Migration):
             ],
             database_operations=[migrations.RunPython(drop_indexes, create_indexes)],
         ),
-        migrations.RunPython(leave_room, fill_pages),
+        migrations.RunPython(
+            per_vendor({"postgresql": [f"ALTER TABLE {ENTRY} SET (fillfactor = 50)"]}),
+            per_vendor({"postgresql": [f"ALTER TABLE {ENTRY} RESET (fillfactor)"]}),
+        ),
     ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,14 +21,10 @@ from chiso.collection.services import (
     ensure_period,
     open_assessments,
 )
+from chiso.collection.tests.test_cohort_sheet import leaf
+from chiso.collection.tests.test_cohort_sheet import version as version  # the fixture
 from chiso.frameworks.models import FrameworkVersion
-from chiso.ops.synth import load_synth_framework
 from chiso.org.models import Unit
-
-
-@pytest.fixture
-def version(db: None) -> FrameworkVersion:
-    return load_synth_framework(1)
 
 
 @pytest.fixture
@@ -40,15 +35,6 @@ def assessments(version: FrameworkVersion) -> list[Assessment]:
         for i in (1, 2, 3)
     ]
     return open_assessments(version, ensure_period("2025"), units, "test")
-
-
-def leaf(version: FrameworkVersion, kind: str, **params: Any) -> str:
-    found = version.indicators.filter(is_leaf=True, rule_kind=kind)
-    for key, value in params.items():
-        found = found.filter(**{f"rule_params__{key}": value})
-    first = found.order_by("position").first()
-    assert first is not None
-    return first.code
 
 
 def entry(assessment: Assessment, code: str) -> Entry:

@@ -7,15 +7,14 @@ that it changed the groups: the database does it, for the ORM, the admin and raw
 
 PostgreSQL: statement-level triggers; SQLite: row-level ones (it has no others). The stamp is
 derived state: backups leave it out (ops/backup/rows.py), and a missing row only turns the
-in-memory copy off.
+in-memory copy off. The row itself is made after every `migrate` or `flush` (post_migrate,
+org/apps.py).
 """
-
-import secrets
-from typing import Any
 
 from django.db import migrations, models
 
 import chiso.org.models
+from chiso.lib.dbops import per_vendor
 
 STAMP = "org_groupstamp"
 TABLES = ("org_peergroup", "org_peergroup_members")
@@ -55,20 +54,6 @@ SQLITE = [
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {_name(t, e)}" for t in TABLES for e in EVENTS]
 
 
-def _run(statements: dict[str, list[str]]) -> Any:
-    def run(apps: Any, schema_editor: Any) -> None:
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
-def _first_row(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("org", "GroupStamp").objects.using(schema_editor.connection.alias).create(
-        id=1, token=secrets.token_hex(16), seq=0
-    )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("org", "0001_initial"),
@@ -88,9 +73,8 @@ class Migration(migrations.Migration):
                 ("seq", models.BigIntegerField(default=0)),
             ],
         ),
-        migrations.RunPython(_first_row, migrations.RunPython.noop),
         migrations.RunPython(
-            _run({"postgresql": POSTGRES, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRES_DROP, "sqlite": SQLITE_DROP}),
+            per_vendor({"postgresql": POSTGRES, "sqlite": SQLITE}),
+            per_vendor({"postgresql": POSTGRES_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]

@@ -7,23 +7,11 @@ but uncompressed (the disk cost is ~60 MB for a national instance's 17 cohorts);
 values written from now on, and every base copy is rewritten as cohorts are re-scored.
 """
 
-from typing import Any
-
 from django.db import migrations, models
 
+from chiso.lib.dbops import per_vendor
 
-def external(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "ALTER TABLE scoring_cohortstore ALTER COLUMN data SET STORAGE EXTERNAL"
-        )
-
-
-def extended(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "ALTER TABLE scoring_cohortstore ALTER COLUMN data SET STORAGE EXTENDED"
-        )
+DATA = "ALTER TABLE scoring_cohortstore ALTER COLUMN data SET STORAGE"
 
 
 class Migration(migrations.Migration):
@@ -37,5 +25,8 @@ class Migration(migrations.Migration):
             name="scores_digest",
             field=models.CharField(blank=True, default="", max_length=64),
         ),
-        migrations.RunPython(external, extended),
+        migrations.RunPython(
+            per_vendor({"postgresql": [f"{DATA} EXTERNAL"]}),
+            per_vendor({"postgresql": [f"{DATA} EXTENDED"]}),
+        ),
     ]
