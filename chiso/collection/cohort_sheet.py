@@ -7,13 +7,15 @@ The sheet is the tracking sheet of `collection.sheets` with two more columns:
   "Tự đánh giá" / "Thẩm định" hold that input's value and any leaf may be imported, one row
   per input. Without it, as in the one-unit sheet, they hold the points of `manual` leaves.
 
-All rows are checked first and every problem names its row and column; nothing is written
-unless everything is valid. The write is one transaction with bulk statements (a temporary
-table and one UPDATE on PostgreSQL), so 100,000 values load in seconds, and one audit row
-records the import.
+All rows are checked and every problem names its row and column; nothing is kept unless
+everything is valid. The write is one transaction with bulk statements (a temporary table and
+an UPDATE per chunk of units on PostgreSQL, merged while the next units' changes are made and
+rolled back whole if any row has a problem), so 100,000 values load in about a second, and
+one audit row records the import.
 
 Reading and checking 100,000 rows takes about as long as calamine takes to read them: rows
-stay the lists the reader gives (`sheets.Table`), the few distinct texts of the unit, code
+stay the lists the reader gives, cells as calamine gives them (`sheets.Table.raw`: only the
+cells that need it are converted), the few distinct texts of the unit, code
 and input columns are cleaned and looked up once, numbers are read without a RowReader, and
 a leaf's values skip `validate_inputs` when its `InputCheck` proves them valid. Anything
 unusual (an unknown code, text in a value cell, a value the check is not sure of) takes the
@@ -23,7 +25,7 @@ general path, so the values, the changes and the messages stay those of a row-by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -33,7 +35,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chiso.accounts.services import Actor, record
-from chiso.collection.bulk import bulk_apply_changes
+from chiso.collection.bulk import bulk_apply_stream
 from chiso.collection.choices import Stage
 from chiso.collection.models import Assessment, Period
 from chiso.collection.services import (
@@ -57,6 +59,7 @@ from chiso.collection.sheets import (
 from chiso.frameworks.models import FrameworkVersion, Indicator
 from chiso.lib.memory import gc_paused
 from chiso.lib.text import fold
+from chiso.lib.xlsx_values import cell_value
 from chiso.org.models import Unit
 from chiso.scoring.engine import RULES, InputSpec
 
@@ -102,22 +105,34 @@ def import_cohort_sheet(
 def _import(
     path: Path, version: FrameworkVersion, period: Period, actor: Actor
 ) -> CohortImportReport:
-    batch = parse_cohort_sheet(path, version, period)
-    assessments = _assessments(version, period, list(batch.changes), actor)
-    changes = {assessments[u.pk]: c for u, c in batch.changes.items()}
-    changed = bulk_apply_changes(changes, actor, inputs_checked=True)
+    parsed = _parse(path, version, period)
+    if parsed.errors or not parsed.units_valid():  # known before any change is made
+        list(parsed.changes())  # every unit's problems, in the sheet's order
+        raise CollectionError(parsed.errors)
+    assessments = _assessments(version, period, parsed.units(), actor)
+    # Each unit's changes are made while the database merges the ones before (bulk.py);
+    # a problem met on the way (a bad value) rolls the whole import back.
+    stream = ((assessments[unit.pk], changes) for unit, changes in parsed.changes())
+    try:
+        changed = bulk_apply_stream(list(assessments.values()), stream, actor, inputs_checked=True)
+    except CollectionError:
+        if parsed.errors:  # the sheet's own problems come first, as when nothing is written
+            raise CollectionError(parsed.errors) from None
+        raise
+    if parsed.errors:
+        raise CollectionError(parsed.errors)
     record(
         actor,
         "assessment.import_cohort_sheet",
         period,
         new={
             "file": path.name,
-            "rows": batch.rows,
-            "units": len(batch.changes),
+            "rows": parsed.rows,
+            "units": len(assessments),
             "changed": changed,
         },
     )
-    return CohortImportReport(len(batch.changes), batch.rows, batch.values, changed)
+    return CohortImportReport(len(assessments), parsed.rows, parsed.values, changed)
 
 
 def parse_cohort_sheet(path: Path, version: FrameworkVersion, period: Period) -> CohortBatch:
@@ -126,27 +141,66 @@ def parse_cohort_sheet(path: Path, version: FrameworkVersion, period: Period) ->
     # 100,000 rows allocate ~1,000,000 objects that hold no cycle: the collector's passes
     # over them would cost more than the parse itself.
     with gc_paused():
-        table = read_table(path)
-        if "unit" not in table.columns:
-            if next(table.numbered(), None) is not None:
-                raise CollectionError([_("%(f)s: thiếu cột Đơn vị") % {"f": path.name}])
-            return CohortBatch({}, 0, 0)
-        units = _Units(_unit_codes(table), version, period)
-        leaves = {i.code: i for i in version.indicators.filter(is_leaf=True)}
-        if "input" in table.columns:
-            parts, errors, rows = _input_parts(table, leaves, units)
-        else:
-            parts, errors, rows = _points_parts(table, leaves)
-        changes = units.changes(parts, errors)
-        if errors:
-            raise CollectionError(errors)
-        values = sum(len(c.inputs or {}) for unit_changes in changes.values() for c in unit_changes)
-        return CohortBatch(changes, rows, values)
+        parsed = _parse(path, version, period)
+        changes = dict(parsed.changes())
+        if parsed.errors:
+            raise CollectionError(parsed.errors)
+        return CohortBatch(changes, parsed.rows, parsed.values)
+
+
+def _parse(path: Path, version: FrameworkVersion, period: Period) -> _Parsed:
+    """The sheet read and its rows gathered by unit; each unit's changes are made (and
+    checked) when `changes()` is iterated."""
+    table = read_table(path, raw=True)
+    if "unit" not in table.columns:
+        if next(table.numbered(), None) is not None:
+            raise CollectionError([_("%(f)s: thiếu cột Đơn vị") % {"f": path.name}])
+        return _Parsed(_Units(set(), version, period), {}, [], 0)
+    units = _Units(_unit_codes(table), version, period)
+    leaves = {i.code: i for i in version.indicators.filter(is_leaf=True)}
+    if "input" in table.columns:
+        parts, errors, rows = _input_parts(table, leaves, units)
+    else:
+        parts, errors, rows = _points_parts(table, leaves)
+    return _Parsed(units, parts, errors, rows)
+
+
+class _Parsed:
+    """A read sheet: its units' parts in the sheet's order, and the problems met so far
+    (`errors` grows while `changes()` is iterated)."""
+
+    def __init__(
+        self, units: _Units, parts: dict[str, _UnitPart], errors: list[str], rows: int
+    ) -> None:
+        self._units, self._parts = units, parts
+        self.errors, self.rows = errors, rows
+        self.values = 0  # input values in the changes made so far
+
+    def units_valid(self) -> bool:
+        """Whether every unit the sheet names exists and is in the framework and period."""
+        return all(self._units.wanted(code) for code in self._parts)
+
+    def units(self) -> list[Unit]:
+        """The sheet's units that exist, in its order."""
+        found = self._units.found
+        return [found[code] for code in self._parts if code in found]
+
+    def changes(self) -> Iterator[tuple[Unit, list[EntryChange]]]:
+        """Each unit's changes, in the sheet's order; the problems of a unit (no such unit,
+        out of scope, bad values) go to `errors` instead."""
+        for unit, changes in self._units.changes(self._parts, self.errors):
+            self.values += sum(len(c.inputs or {}) for c in changes)
+            yield unit, changes
 
 
 def _unit_code(raw: Any) -> str:
-    """A unit cell as a unit code ("" when there is none)."""
-    return str(clean_cell(raw) or "").strip().lower()
+    """A unit cell (raw, see `Table.raw`) as a unit code ("" when there is none)."""
+    return _text_of(raw).lower()
+
+
+def _text_of(raw: Any) -> str:
+    """A raw cell of a code column as its text: 12.0 is "12", as the sheet shows it."""
+    return str(clean_cell(cell_value(raw)) or "").strip()
 
 
 def _unit_codes(table: Table) -> set[str]:
@@ -184,14 +238,16 @@ class _Units:
 
     def changes(
         self, parts: Mapping[str, _UnitPart], errors: list[str]
-    ) -> dict[Unit, list[EntryChange]]:
-        """Each named unit's changes, in the sheet's order; problems are added to `errors`."""
-        out: dict[Unit, list[EntryChange]] = {}
+    ) -> Iterator[tuple[Unit, list[EntryChange]]]:
+        """Each named unit's changes, in the sheet's order; a unit with problems is left out
+        and its problems are added to `errors`."""
         for code, part in parts.items():
             unit = _unit_or_error(self.found.get(code), code, part.number, errors)
             if unit is not None:
-                out[unit] = self._unit_changes(unit, part, errors)
-        return out
+                before = len(errors)
+                changes = self._unit_changes(unit, part, errors)
+                if len(errors) == before:
+                    yield unit, changes
 
     def _unit_changes(self, unit: Unit, part: _UnitPart, errors: list[str]) -> list[EntryChange]:
         try:
@@ -393,10 +449,14 @@ class _InputSheet:
                 own = float(own)
                 if slot.whole and own == int(own):
                     own = int(own)
-            elif own is not None:
+            elif own is not None and own != "":
                 own = self._value(own, slot, "self", number, unit)
+            else:
+                own = None
             appraised = None if appraisal_col is None else row[appraisal_col]
-            if appraised is not None:
+            if appraised == "":
+                appraised = None
+            elif appraised is not None:
                 appraised = self._value(appraised, slot, "appraisal", number, unit)
             if own is _BAD or appraised is _BAD:
                 continue
@@ -431,8 +491,7 @@ class _InputSheet:
         when the code is no scored leaf or the input not one of its rule's."""
         columns = self.table.columns
         raw_code, raw_input = row[columns["code"]], row[columns["input"]]
-        code = str(clean_cell(raw_code) or "").strip()
-        name = str(clean_cell(raw_input) or "").strip()
+        code, name = _text_of(raw_code), _text_of(raw_input)
         leaf = self._leaf(code)
         if leaf is None:
             message = _("mã '%(c)s' không phải là tiêu chí của bộ chỉ số") % {"c": code}
@@ -512,7 +571,7 @@ class _InputSheet:
         return bool(problems)
 
     def _extra_cells(self, row: list[Any]) -> dict[str, Any]:
-        return {key: clean_cell(row[col]) for key, col in self._extras.items()}
+        return {key: clean_cell(cell_value(row[col])) for key, col in self._extras.items()}
 
 
 def _specs(indicator: Indicator) -> dict[str, InputSpec]:

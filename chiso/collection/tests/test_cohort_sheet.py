@@ -3,6 +3,7 @@ written in bulk, all or nothing, every error with its row and column."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,101 @@ def test_a_bad_status_or_due_date_is_named_at_the_leafs_first_row(
         'Dòng 2, cột "Trạng thái"',
         'Dòng 2, cột "Hạn xử lý"',
     ]
+
+
+def _entries(*units: str) -> dict[tuple[str, str], tuple[Any, ...]]:
+    found = Entry.objects.filter(assessment__unit__code__in=units).select_related(
+        "assessment__unit", "indicator"
+    )
+    return {
+        (e.assessment.unit.code, e.indicator.code): (
+            e.self_inputs,
+            e.appraisal_inputs,
+            e.progress,
+            e.owner,
+            e.due,
+            e.note,
+        )
+        for e in found
+    }
+
+
+def test_an_xlsx_sheet_read_raw_gives_what_the_same_rows_as_csv_give(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    """The importer reads an .xlsx sheet's cells as calamine gives them ("" for empty, every
+    number a float) and converts only what it needs: numbers typed in a code column, whole
+    numbers of count inputs, empty value cells, real date cells. The same rows as CSV text
+    (read as strings) must import the same values."""
+    ratio, boolean, manual = (
+        leaf(version, "ratio"),
+        leaf(version, "boolean"),
+        leaf(version, "manual"),
+    )
+    version.indicators.filter(code=manual).update(code="12")  # a code Excel stores as a number
+    header = ["Đơn vị", "Mã", "Mã ô nhập", "Tự đánh giá", "Thẩm định", "Hạn xử lý", "Ghi chú"]
+    due = dt.date(2025, 9, 30)
+
+    def rows(unit: str, code_12: Any, due_cell: Any) -> list[list[Any]]:
+        return [
+            [unit, ratio, "numerator", 40, None, due_cell, "sổ A"],
+            [unit, ratio, "denominator", 50.0, 50, None, None],
+            [unit, boolean, "value", 1, None, None, None],
+            [unit, code_12, "points", 2.5, None, None, None],
+            [None] * 7,  # a blank row
+        ]
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows("tinh.xa-1", 12, due):
+        sheet.append(row)
+    sheet["F2"].number_format = "DD/MM/YYYY"
+    book.save(tmp_path / "xa.xlsx")
+    csv_rows = rows("tinh.xa-2", "12", "30/09/2025")
+    period = ensure_period("2025")
+    xlsx = import_cohort_sheet(tmp_path / "xa.xlsx", version, period, "t")
+    csv = import_cohort_sheet(write_csv(tmp_path / "xa.csv", header, csv_rows), version,
+                              period, "t")  # fmt: skip
+    assert (
+        (xlsx.rows, xlsx.values, xlsx.changed)
+        == (csv.rows, csv.values, csv.changed)
+        == (
+            4,
+            5,
+            3,
+        )
+    )
+    one, two = _entries("tinh.xa-1"), _entries("tinh.xa-2")
+    assert {k[1]: v for k, v in one.items()} == {k[1]: v for k, v in two.items()}
+    assert one["tinh.xa-1", ratio] == (
+        {"numerator": 40, "denominator": 50},
+        {"denominator": 50},
+        "not_started",
+        "",
+        due,
+        "sổ A",
+    )
+    assert one["tinh.xa-1", "12"][0] == {"points": 2.5}
+    assert type(one["tinh.xa-1", boolean][0]["value"]) is int
+
+
+def test_a_blank_value_cell_in_an_xlsx_sheet_is_no_value(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    """An empty cell (calamine's "") in the value columns gives no value, and a row of empty
+    cells is not a data row."""
+    ratio = leaf(version, "ratio")
+    path = write_xlsx(
+        tmp_path / "x.xlsx",
+        [
+            ["tinh.xa-1", ratio, "numerator", 3, "", None],
+            ["", "", "", "", "", ""],
+            ["tinh.xa-1", ratio, "denominator", 4, None, None],
+        ],
+    )
+    report = import_cohort_sheet(path, version, ensure_period("2025"), "t")
+    assert (report.rows, report.values) == (2, 2)
+    entry = Entry.objects.get(assessment__unit__code="tinh.xa-1", indicator__code=ratio)
+    assert (entry.self_inputs, entry.appraisal_inputs) == ({"numerator": 3, "denominator": 4}, None)
