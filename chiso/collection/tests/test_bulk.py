@@ -1,19 +1,24 @@
 """`bulk_apply_changes`: many assessments' changes checked whole, then written in bulk.
 
-PostgreSQL merges them in the database (COPY into a temporary table, one UPDATE); SQLite
-merges them in Python. The test command runs this file on both, so both paths must give the
-same entries, the same count and the same messages.
+PostgreSQL merges them in the database (COPY into a temporary table, an UPDATE per chunk of
+assessments, on a thread while the caller makes the next chunk); SQLite merges them in
+Python. The test command runs this file on both, so both paths must give the same entries,
+the same count and the same messages; every test runs with the usual chunk and with one
+assessment a chunk, so that a problem in a later chunk must undo the chunks merged before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from chiso.collection.bulk import bulk_apply_changes
+from chiso.collection import bulk
+from chiso.collection.bulk import bulk_apply_changes, bulk_apply_stream
 from chiso.collection.models import Assessment, Entry
 from chiso.collection.services import (
     CollectionError,
@@ -25,6 +30,13 @@ from chiso.collection.tests.test_cohort_sheet import leaf
 from chiso.collection.tests.test_cohort_sheet import version as version  # the fixture
 from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
+
+
+@pytest.fixture(autouse=True, params=["usual chunk", "one assessment a chunk"])
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    if request.param != "usual chunk":
+        monkeypatch.setattr(bulk, "CHUNK", 1)
+    return bulk.CHUNK
 
 
 @pytest.fixture
@@ -153,3 +165,43 @@ def test_checked_inputs_are_not_checked_again(
     unknown = {assessments[0]: [EntryChange("0.0", {"points": 1}, where="dòng 9")]}
     with pytest.raises(CollectionError, match=re.escape("dòng 9: mã chỉ tiêu '0.0'")):
         bulk_apply_changes(unknown, "test", inputs_checked=True)
+
+
+def test_a_missing_entry_in_a_later_assessment_undoes_the_earlier_ones(
+    version: FrameworkVersion, assessments: list[Assessment]
+) -> None:
+    manual, boolean = leaf(version, "manual"), leaf(version, "boolean")
+    first, second, third = assessments
+    Entry.objects.filter(assessment=third, indicator__code=boolean).delete()
+    with pytest.raises(CollectionError) as caught:
+        bulk_apply_changes(
+            {
+                first: [EntryChange(manual, {"points": 1.5})],
+                second: [EntryChange(manual, {"points": 2.5})],
+                third: [EntryChange(boolean, {"value": 1}, where="dòng 9")],
+            },
+            "test",
+        )
+    assert caught.value.messages == [f"dòng 9: mã chỉ tiêu '{boolean}' không có trong bản đánh giá"]
+    assert [entry(a, manual).self_inputs for a in (first, second)] == [{}, {}]  # as opened
+    assert revisions(assessments) == [0, 0, 0]
+
+
+def test_a_failure_of_the_caller_while_it_makes_the_changes_writes_nothing(
+    version: FrameworkVersion, assessments: list[Assessment]
+) -> None:
+    """The changes are made while earlier ones are merged: an error of the caller's own
+    (here in the stream) is raised as it is, the merge thread stops, nothing is kept."""
+    manual = leaf(version, "manual")
+
+    def stream() -> Iterator[tuple[Assessment, list[EntryChange]]]:
+        yield assessments[0], [EntryChange(manual, {"points": 1})]
+        yield assessments[1], [EntryChange(manual, {"points": 2})]
+        raise RuntimeError("hỏng giữa chừng")
+
+    with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
+        bulk_apply_stream(assessments, stream(), "test")
+    assert [entry(a, manual).self_inputs for a in assessments] == [{}, {}, {}]  # as opened
+    assert not [t for t in threading.enumerate() if t.name == "chiso-bulk-merge"]
+    # the connection is usable afterwards, in a new transaction
+    assert bulk_apply_changes({assessments[2]: [EntryChange(manual, {"points": 3})]}, "t") == 1
