@@ -7,7 +7,7 @@ nothing, messages with their `where`), then written in bulk:
   them into the entries, in the database: the entries are never read into Python (decoding
   100,000 JSON values costs more than the whole write), and only the rows whose values
   differ are updated (`IS DISTINCT FROM`, jsonb compared by value). The merge runs chunk by
-  chunk on a thread while the caller makes the next chunk (`bulk_apply_stream`), so
+  chunk, in pipeline mode, while the caller makes the next chunk (`bulk_apply_stream`), so
   PostgreSQL and Python work at the same time;
 - elsewhere (SQLite, one province's sheets), the entries are read as plain tuples, merged here
   and the changed rows written by one executemany.
@@ -16,8 +16,6 @@ nothing, messages with their `where`), then written in bulk:
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -254,9 +252,9 @@ def _write_executemany(values: list[tuple[Any, ...]]) -> None:
 
 # --- PostgreSQL: the merge in the database ----------------------------------------------------
 
-_TEMP = "chiso_entry_changes"
-# One row per entry changed: its key, then each field's new value (NULL: left as it is).
-_TEMP_COLUMNS = (
+# The temporary table: one row per entry changed, its key, then each field's new value
+# (NULL: left as it is).
+_ROW_COLUMNS = (
     ("assessment_id", "bigint"),
     ("indicator_id", "bigint"),
     ("self_inputs", "jsonb"),
@@ -267,13 +265,12 @@ _TEMP_COLUMNS = (
     ("due", "date"),
     ("note", "text"),
 )
+_TEMP = "chiso_entry_changes"
 _SLOT = {name: i for i, name in enumerate(FIELDS)}
 _STAGE_SLOT = {stage: _SLOT[name] for stage, name in STAGE_FIELDS.items()}
 
-
-# For the merge's few big statements: no JIT (compiling them took ~20 ms, more than it saved)
-# and room to sort and hash the changed rows in memory (the default 4 MB spilled them to
-# disk), both for this transaction only and put back afterwards.
+# For the merge's statements: no JIT (compiling them took ~20 ms, more than it saved) and
+# room to hash the changed rows in memory, for this transaction only and put back afterwards.
 _MERGE_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
@@ -304,20 +301,20 @@ def _merge_in_database(
     """Check every change here, then let PostgreSQL merge them into the entries.
 
     The changes of one entry are folded into one row (a later change of a field wins, as
-    when they are applied one by one). Every `CHUNK` assessments, their rows go to a thread
-    that copies them into a temporary table, checks them against the entries that exist (an
-    entry missing from an assessment is refused, like an unknown code) and merges them by
-    one UPDATE that touches only the entries whose values differ. While PostgreSQL works on
-    one chunk (on the other core), this thread folds the next, and the caller makes it: of a
-    100,000-value import's ~0.8 s of Python and ~0.45 s of database, the database's part is
-    hidden. Nothing is committed here: a problem found anywhere rolls every chunk back.
+    when they are applied one by one). Every `CHUNK` assessments, their rows are copied into
+    a temporary table and one statement names the entries that do not exist (refused, like
+    an unknown code) and updates the ones whose values differ. That statement is sent in
+    pipeline mode (psycopg): PostgreSQL runs it on the other core while this process folds
+    the next chunk and the caller makes it; its result is read before the next COPY. Nothing
+    is committed here: a problem anywhere rolls every chunk back.
     """
     consumed: list[tuple[Assessment, Sequence[EntryChange]]] = []
     valid = True
     with connection.cursor() as cursor, _merge_settings(cursor):
-        names = ", ".join(f"{name} {kind}" for name, kind in _TEMP_COLUMNS)
+        names = ", ".join(f"{name} {kind}" for name, kind in _ROW_COLUMNS)
         cursor.execute(f"CREATE TEMPORARY TABLE {_TEMP} ({names}) ON COMMIT DROP")
-        with _Merger(actor) as merger:
+        merger = _Merger(actor)
+        with connection.wrap_database_errors, merger:
             rows: dict[tuple[int, int], list[Any]] = {}
             for count, (assessment, changes) in enumerate(stream, 1):
                 consumed.append((assessment, changes))
@@ -328,23 +325,21 @@ def _merge_in_database(
                     rows = {}
             if rows:
                 merger.send(rows, update=valid)
-        if merger.missing or not valid:
-            raise CollectionError(_problems(consumed, indicators, inputs_checked, merger.missing))
+        missing, changed = merger.missing, merger.changed
         cursor.execute(f"DROP TABLE {_TEMP}")
-    return set(merger.changed), sum(merger.changed.values())
+    if missing or not valid:
+        raise CollectionError(_problems(consumed, indicators, inputs_checked, missing))
+    return set(changed), sum(changed.values())
 
 
-CHUNK = 64  # assessments merged by one UPDATE (~6,000 entries): small enough to overlap
+CHUNK = 64  # assessments merged by one statement (~6,000 entries): small enough to overlap
 
 
 class _Merger:
-    """The database side of `_merge_in_database`, on a thread of its own.
-
-    The thread drives the transaction's own connection (psycopg connections are safe to share
-    between threads; the caller runs no query meanwhile): for each chunk of folded rows, COPY
-    into the temporary table, look for entries that do not exist, UPDATE the ones that
-    differ. Waiting on PostgreSQL releases the GIL, so the caller keeps working. An error in
-    the thread is raised in the caller when the block ends."""
+    """The statements of `_merge_in_database` on the transaction's own connection: each chunk
+    is copied into the temporary table, then its merge is sent in pipeline mode and `send`
+    returns at once (the server starts on a statement as soon as it arrives). The next
+    `send`, or leaving the block, reads the result first: COPY cannot run in a pipeline."""
 
     def __init__(self, actor: Actor) -> None:
         self.missing: set[tuple[int, int]] = set()
@@ -352,41 +347,24 @@ class _Merger:
         self._user_id = actor.pk if isinstance(actor, AbstractBaseUser) else None
         self._now = timezone.now()
         self._connection = connection.connection  # the psycopg connection, in the transaction
-        self._queue: queue.Queue[tuple[dict[tuple[int, int], list[Any]], bool] | None]
-        self._queue = queue.Queue(2)
-        self._error: BaseException | None = None
-        self._abandoned = False  # the caller failed: the chunks still queued are dropped
-        self._thread = threading.Thread(target=self._run, name="chiso-bulk-merge", daemon=True)
+        self._cursor: Any = None
+        self._pipeline: Any = None
 
     def __enter__(self) -> _Merger:
-        self._thread.start()
+        self._cursor = self._connection.cursor()
         return self
 
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._wait(*exc)
+        finally:
+            self._cursor.close()
+
     def send(self, rows: dict[tuple[int, int], list[Any]], *, update: bool) -> None:
-        """Check the rows against the entries and, with `update`, merge them. (After an
+        """Name the rows' missing entries and, with `update`, merge the rows. (After an
         invalid change nothing is merged any more, but every missing entry is still named.)"""
-        if self._error is None:
-            self._queue.put((rows, update))
-
-    def __exit__(self, *exc: object) -> None:
-        self._abandoned = exc[0] is not None
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None and exc[0] is None:
-            with connection.wrap_database_errors:  # Django's exception classes, as elsewhere
-                raise self._error
-
-    def _run(self) -> None:
-        with self._connection.cursor() as cursor:
-            while (chunk := self._queue.get()) is not None:
-                if self._error is not None or self._abandoned:
-                    continue  # the caller raises at the end of the block
-                try:
-                    self._merge(cursor, *chunk)
-                except BaseException as exc:  # raised again in the caller's thread
-                    self._error = exc
-
-    def _merge(self, cursor: Any, rows: dict[tuple[int, int], list[Any]], update: bool) -> None:
+        self._wait()
+        cursor = self._cursor
         cursor.execute(f"TRUNCATE {_TEMP}")
         with cursor.copy(f"COPY {_TEMP} FROM STDIN") as copy:
             for (assessment_id, indicator_id), (s, a, f, *rest) in rows.items():
@@ -394,9 +372,26 @@ class _Merger:
                     (assessment_id, indicator_id, _jsonb(s), _jsonb(a), _jsonb(f), *rest)
                 )
         ids = sorted({assessment_id for assessment_id, _ in rows})
-        self.missing |= _missing(cursor, ids)
-        if update and not self.missing:
-            self.changed.update(_update(cursor, ids, self._now, self._user_id))
+        self._pipeline = self._connection.pipeline()
+        self._pipeline.__enter__()
+        if update:
+            cursor.execute(_MERGE_SQL, [ids, self._now, self._user_id, ids])
+        else:
+            cursor.execute(_MISSING_SQL, [ids])
+
+    def _wait(self, *exc: Any) -> None:
+        """Leave the pipeline (its statement has run, or failed) and read what it returned."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            return
+        pipeline.__exit__(*(exc or (None, None, None)))
+        if exc and exc[0] is not None:
+            return
+        for assessment_id, number, is_count in self._cursor.fetchall():
+            if is_count:
+                self.changed[assessment_id] = number
+            else:
+                self.missing.add((assessment_id, number))
 
 
 def _fold_into(
@@ -444,19 +439,45 @@ def _fold(change: EntryChange, fields: list[Any]) -> None:
         fields[_SLOT["due"]] = as_due_date(change.due)
 
 
-def _missing(cursor: Any, assessment_ids: list[int]) -> set[tuple[int, int]]:
-    """The (assessment, indicator) keys of the temporary table that have no entry. The
-    assessments' entries are read from the unique index alone and hash-joined: ~10× faster
-    than probing the index once for each of 100,000 rows."""
-    cursor.execute(
-        f"SELECT t.assessment_id, t.indicator_id FROM {_TEMP} AS t LEFT JOIN "
-        f"(SELECT assessment_id, indicator_id FROM {Entry._meta.db_table} "
-        "WHERE assessment_id = ANY(%s)) AS e "
+def _merge_statements() -> tuple[str, str]:
+    """(merge, missing only): SQL merging the temporary table, taking the chunk's assessment
+    ids (and, to merge, the time, the user and the ids again). Each returns
+    (assessment, indicator, false) for an entry that does not exist and (assessment, entries
+    changed, true) for every assessment the merge changed.
+
+    The entries are found by the assessments' ids first (the unique index on assessment and
+    indicator), so the planner never scans the whole table. Only those whose given fields
+    differ are updated (jsonb compares by value, as Python's dicts do), so importing the same
+    sheet twice changes nothing the second time."""
+    table = Entry._meta.db_table
+    missing = (
+        f"missing AS (SELECT t.assessment_id, t.indicator_id FROM {_TEMP} AS t LEFT JOIN "
+        f"(SELECT assessment_id, indicator_id FROM {table} WHERE assessment_id = ANY(%s)) AS e "
         "ON e.assessment_id = t.assessment_id AND e.indicator_id = t.indicator_id "
-        "WHERE e.assessment_id IS NULL",
-        [assessment_ids],
+        "WHERE e.assessment_id IS NULL)"
     )
-    return {(a, i) for a, i in cursor.fetchall()}
+    fields = [(_column(name), name) for name in FIELDS]
+    sets = ", ".join(f"{column} = COALESCE(t.{name}, e.{column})" for column, name in fields)
+    differs = " OR ".join(
+        f"(t.{name} IS NOT NULL AND t.{name} IS DISTINCT FROM e.{column})"
+        for column, name in fields
+    )
+    changed = (
+        f"changed AS (UPDATE {table} AS e SET {sets}, "
+        f"{_column('updated_at')} = %s, {_column('updated_by')} = %s "
+        f"FROM {_TEMP} AS t WHERE e.assessment_id = ANY(%s) "
+        "AND e.assessment_id = t.assessment_id AND e.indicator_id = t.indicator_id "
+        f"AND ({differs}) RETURNING e.assessment_id)"
+    )
+    absent = "SELECT assessment_id, indicator_id, false FROM missing"
+    counted = "SELECT assessment_id, count(*), true FROM changed GROUP BY assessment_id"
+    return (
+        f"WITH {missing}, {changed} {absent} UNION ALL {counted}",
+        f"WITH {missing} {absent}",
+    )
+
+
+_MERGE_SQL, _MISSING_SQL = _merge_statements()
 
 
 def _problems(
@@ -477,32 +498,3 @@ def _problems(
             else:
                 out += [prefix + p for p in _check(change, indicator, inputs_checked)]
     return out
-
-
-def _update(
-    cursor: Any, assessment_ids: list[int], now: Any, user_id: int | None
-) -> dict[int, int]:
-    """Merge the temporary table into the entries; {assessment id: entries changed}.
-
-    Only the entries whose given fields differ are updated (jsonb compares by value, as
-    Python's dicts do), so importing the same sheet twice changes nothing the second time.
-    The entries are found by the assessments' ids first (the unique index on assessment and
-    indicator), so the planner never scans the whole table.
-    """
-    table = Entry._meta.db_table
-    fields = [(_column(name), name) for name in FIELDS]
-    sets = ", ".join(f"{column} = COALESCE(t.{name}, e.{column})" for column, name in fields)
-    differs = " OR ".join(
-        f"(t.{name} IS NOT NULL AND t.{name} IS DISTINCT FROM e.{column})"
-        for column, name in fields
-    )
-    cursor.execute(
-        f"WITH changed AS (UPDATE {table} AS e SET {sets}, "
-        f"{_column('updated_at')} = %s, {_column('updated_by')} = %s "
-        f"FROM {_TEMP} AS t WHERE e.assessment_id = ANY(%s) "
-        "AND e.assessment_id = t.assessment_id AND e.indicator_id = t.indicator_id "
-        f"AND ({differs}) RETURNING e.assessment_id) "
-        "SELECT assessment_id, count(*) FROM changed GROUP BY assessment_id",
-        [now, user_id, assessment_ids],
-    )
-    return dict(cursor.fetchall())

@@ -1,7 +1,7 @@
 """`bulk_apply_changes`: many assessments' changes checked whole, then written in bulk.
 
 PostgreSQL merges them in the database (COPY into a temporary table, an UPDATE per chunk of
-assessments, on a thread while the caller makes the next chunk); SQLite merges them in
+assessments, sent in pipeline mode while the caller makes the next chunk); SQLite merges them in
 Python. The test command runs this file on both, so both paths must give the same entries,
 the same count and the same messages; every test runs with the usual chunk and with one
 assessment a chunk, so that a problem in a later chunk must undo the chunks merged before.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -191,7 +190,7 @@ def test_a_failure_of_the_caller_while_it_makes_the_changes_writes_nothing(
     version: FrameworkVersion, assessments: list[Assessment]
 ) -> None:
     """The changes are made while earlier ones are merged: an error of the caller's own
-    (here in the stream) is raised as it is, the merge thread stops, nothing is kept."""
+    (here in the stream) is raised as it is, the pipeline is left, nothing is kept."""
     manual = leaf(version, "manual")
 
     def stream() -> Iterator[tuple[Assessment, list[EntryChange]]]:
@@ -202,6 +201,5 @@ def test_a_failure_of_the_caller_while_it_makes_the_changes_writes_nothing(
     with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
         bulk_apply_stream(assessments, stream(), "test")
     assert [entry(a, manual).self_inputs for a in assessments] == [{}, {}, {}]  # as opened
-    assert not [t for t in threading.enumerate() if t.name == "chiso-bulk-merge"]
     # the connection is usable afterwards, in a new transaction
     assert bulk_apply_changes({assessments[2]: [EntryChange(manual, {"points": 3})]}, "t") == 1
