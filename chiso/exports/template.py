@@ -1,23 +1,28 @@
 """The per-unit Excel template: one row per leaf × input, values pre-filled, structure locked.
 
 Layout (sheet "Tự đánh giá"): a title, then the header on row HEADER_ROW and one row per input
-a leaf's rule reads. Only the "Giá trị" column is unlocked, each cell validated by the input's
-type. A very hidden sheet "chiso" names the assessment, unit, framework version and revision,
-so an upload can be matched to its assessment and refused when it is another one's or stale.
+a leaf's rule reads. Only the "Giá trị" cells are unlocked, each validated by the input's type,
+and on the first row of each leaf the cells planning its work: "Phụ trách", "Hạn xử lý" (a date
+cell, dd/mm/yyyy) and "Minh chứng/Ghi chú" (templates made before these three have seven columns
+and are still read). A very hidden sheet "chiso" names the assessment, unit, framework
+version and revision, so an upload can be matched to its assessment and refused when it is
+another one's or stale.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from chiso.collection.models import Assessment
+from chiso.collection.models import Assessment, Entry
 from chiso.exports.leaves import describe, entries_in_order, input_specs
 from chiso.frameworks.models import Indicator
 from chiso.lib.spreadsheet_safety import write_cell
@@ -34,9 +39,16 @@ HEADERS = [
     "Số liệu cần nhập",
     "Mã ô nhập",
     "Giá trị",
+    "Phụ trách",
+    "Hạn xử lý",
+    "Minh chứng/Ghi chú",
 ]
-WIDTHS = [9, 48, 10, 40, 26, 13, 16]
-CODE, NAME, MAX, RULE, LABEL, INPUT, VALUE = range(1, 8)  # 1-based column numbers
+WIDTHS = [9, 48, 10, 40, 26, 13, 16, 22, 12, 40]
+CODE, NAME, MAX, RULE, LABEL, INPUT, VALUE, OWNER, DUE, NOTE = range(1, 11)  # 1-based columns
+DATE_FORMAT = "dd/mm/yyyy"
+OWNER_MAX = Entry._meta.get_field("owner").max_length or 255
+# Excel's date validation needs bounds; any real deadline falls between these.
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 YES, NO = "Có", "Không"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The protection password only stops accidental edits (Excel's sheet protection is not
@@ -48,18 +60,23 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
 
 @dataclass(frozen=True)
 class TemplateRow:
-    """One input of one leaf: what the template shows and the upload reads back."""
+    """One input of one leaf: what the template shows and the upload reads back. The leaf's
+    owner, due date and note are shown and read on its `first` row only."""
 
     indicator: Indicator
     spec: InputSpec
     current: Any
+    entry: Entry
+    first: bool
 
 
 def template_rows(assessment: Assessment) -> list[TemplateRow]:
     return [
-        TemplateRow(entry.indicator, spec, (entry.self_inputs or {}).get(spec.name))
+        TemplateRow(
+            entry.indicator, spec, (entry.self_inputs or {}).get(spec.name), entry, index == 0
+        )
         for entry in entries_in_order(assessment)
-        for spec in input_specs(entry.indicator)
+        for index, spec in enumerate(input_specs(entry.indicator))
     ]
 
 
@@ -105,8 +122,10 @@ def _title(sheet: Worksheet, assessment: Assessment) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = f"Bộ chỉ số: {version.framework.title} (phiên bản {version.number})"
     sheet["A3"] = (
-        "Chỉ nhập vào cột “Giá trị” (ô nền vàng). Không thêm, xoá, di chuyển hay đổi tên cột; "
-        "tải lên lại tại trang “Nhập từ Excel” để xem trước các thay đổi."
+        "Chỉ nhập vào các ô nền vàng: “Giá trị”, và ở dòng đầu của mỗi chỉ tiêu “Phụ trách”, "
+        "“Hạn xử lý” (dd/mm/yyyy), “Minh chứng/Ghi chú” (để trống thì giữ nguyên nội dung đã "
+        "lưu). Không thêm, xoá, di chuyển hay đổi tên cột; tải lên lại tại trang “Nhập từ "
+        "Excel” để xem trước các thay đổi."
     )
     sheet["A3"].font = Font(italic=True)
 
@@ -134,11 +153,26 @@ def _write_row(sheet: Worksheet, number: int, row: TemplateRow) -> None:
     for col, value in enumerate(values, start=1):
         cell = write_cell(sheet, number, col, value)
         cell.alignment = Alignment(wrap_text=col in (NAME, RULE), vertical="top")
-    value_cell = sheet.cell(number, VALUE)
-    value_cell.protection = _UNLOCKED
-    value_cell.fill = _INPUT_FILL
+    _unlock(sheet.cell(number, VALUE))
     if row.spec.type == "percent":
-        value_cell.number_format = "0.##"
+        sheet.cell(number, VALUE).number_format = "0.##"
+    if row.first:
+        _write_plan(sheet, number, row.entry)
+
+
+def _write_plan(sheet: Worksheet, number: int, entry: Entry) -> None:
+    """Owner and note are people's text: written through `write_cell`, never as a formula."""
+    plan = {OWNER: entry.owner or None, DUE: entry.due, NOTE: entry.note or None}
+    for col, value in plan.items():
+        cell = write_cell(sheet, number, col, value)
+        cell.alignment = Alignment(wrap_text=col == NOTE, vertical="top")
+        _unlock(cell)
+    sheet.cell(number, DUE).number_format = DATE_FORMAT
+
+
+def _unlock(cell: Any) -> None:
+    cell.protection = _UNLOCKED
+    cell.fill = _INPUT_FILL
 
 
 def _validate(sheet: Worksheet, rows: list[TemplateRow]) -> None:
@@ -154,6 +188,31 @@ def _validate(sheet: Worksheet, rows: list[TemplateRow]) -> None:
         validation.showInputMessage = True
         sheet.add_data_validation(validation)
         validation.add(sheet.cell(HEADER_ROW + 1 + offset, VALUE))
+    _validate_plans(sheet, [HEADER_ROW + 1 + i for i, row in enumerate(rows) if row.first])
+
+
+def _validate_plans(sheet: Worksheet, numbers: list[int]) -> None:
+    """A real date in "Hạn xử lý", an owner that fits the database column."""
+    if not numbers:
+        return
+    start, end = (str(int(to_excel(day))) for day in DATE_RANGE)
+    due = DataValidation(
+        type="date", operator="between", formula1=start, formula2=end, allow_blank=True
+    )
+    due.error = "Nhập ngày có thật, dạng dd/mm/yyyy."
+    due.prompt = "Ngày dạng dd/mm/yyyy"
+    due.showInputMessage = True
+    longest = str(OWNER_MAX)
+    owner = DataValidation(
+        type="textLength", operator="lessThanOrEqual", formula1=longest, allow_blank=True
+    )
+    owner.error = f"Tối đa {longest} ký tự."
+    for validation, col in ((due, DUE), (owner, OWNER)):
+        validation.errorTitle = "chiso"
+        validation.showErrorMessage = True
+        sheet.add_data_validation(validation)
+        for number in numbers:
+            validation.add(sheet.cell(number, col))
 
 
 def _validation_for(row: TemplateRow) -> DataValidation | None:

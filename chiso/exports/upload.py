@@ -3,10 +3,17 @@
 The preview names every change (code, input, old → new) and every row that fails (row, column,
 message). Nothing is written until `commit`, which goes through the workflow's
 `save_self_inputs` (role, state, audit) against the revision that was previewed.
+
+Blank cells: an emptied "Giá trị" clears that input (the template is a full copy of the
+inputs), while an emptied "Phụ trách", "Hạn xử lý" or "Minh chứng/Ghi chú" keeps what is
+stored, as the tracking-sheet import does (an `EntryChange` field left None is left as it is;
+`apply_changes` cannot clear a due date). A template made before these three columns
+existed is read without them and leaves them as they are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -20,11 +27,17 @@ from chiso.collection.services import CollectionError, EntryChange, validate_inp
 from chiso.collection.sheets import RowReader
 from chiso.collection.workflow import save_self_inputs
 from chiso.exports.template import (
+    CODE,
     DATA_SHEET,
+    DUE,
     HEADER_ROW,
     HEADERS,
+    INPUT,
     META_SHEET,
     NO,
+    NOTE,
+    OWNER,
+    OWNER_MAX,
     VALUE,
     YES,
     TemplateRow,
@@ -33,11 +46,15 @@ from chiso.exports.template import (
     template_rows,
 )
 from chiso.lib import safe_files
+from chiso.lib.formats import vn_date
 from chiso.lib.text import fold
-from chiso.lib.unicode_safety import clean_line
+from chiso.lib.unicode_safety import clean, clean_line
 from chiso.lib.xlsx_values import XlsxBook, XlsxReadError
 
 VALUE_LABEL = HEADERS[VALUE - 1]
+BASE_HEADERS = HEADERS[:VALUE]  # the columns of a template made before the planning ones
+# entry field → its column in the template
+PLAN_COLUMNS = {"owner": OWNER, "due": DUE, "note": NOTE}
 
 
 class UploadError(CollectionError):
@@ -59,23 +76,47 @@ class RowError:
     column: str
     message: str
 
+    def __str__(self) -> str:
+        return _('Dòng %(n)s, cột "%(c)s": %(m)s') % {
+            "n": self.row,
+            "c": self.column,
+            "m": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A leaf's owner, due date and note as read from its first row; None where blank."""
+
+    owner: str | None
+    due: dt.date | None
+    note: str | None
+
 
 @dataclass
 class Preview:
-    """What an upload would change; `inputs` is {code: full new inputs} for the commit."""
+    """What an upload would change, for the commit: `inputs` is {code: full new inputs},
+    `plans` {code: {"owner" | "due" | "note": new value}} with only the changed fields (due
+    dates as ISO text, so that the session can hold them)."""
 
     revision: int
     checksum: str
     changes: list[Change] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plans: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def to_session(self) -> dict[str, Any]:
-        return {"revision": self.revision, "checksum": self.checksum, "inputs": self.inputs}
+        return {
+            "revision": self.revision,
+            "checksum": self.checksum,
+            "inputs": self.inputs,
+            "plans": self.plans,
+        }
 
 
 def checksum(data: bytes) -> str:
@@ -88,11 +129,13 @@ def preview(assessment: Assessment, data: bytes) -> Preview:
     _check_safe(data)
     book = _open(data)
     _check_metadata(assessment, _metadata(book))
-    table = _data_rows(book)
+    with_plans, table = _data_rows(book)
     result = Preview(assessment.revision, checksum(data))
     expected = {(r.indicator.code, r.spec.name): r for r in template_rows(assessment)}
     parsed = _parse_rows(table, expected, result)
+    plans = _parse_plans(table, expected, result) if with_plans else {}
     _collect_changes(expected, parsed, result)
+    _collect_plans(expected, plans, result)
     return result
 
 
@@ -156,31 +199,44 @@ def _check_metadata(assessment: Assessment, meta: dict[str, Any]) -> None:
         )
 
 
-def _data_rows(book: XlsxBook) -> list[tuple[int, list[Any]]]:
+def _data_rows(book: XlsxBook) -> tuple[bool, list[tuple[int, list[Any]]]]:
+    """(whether the file has the planning columns, its non-blank rows padded to HEADERS)."""
     table = book.rows(DATA_SHEET)
     header = table[HEADER_ROW - 1] if len(table) >= HEADER_ROW else []
-    _check_header(header)
+    columns = _check_header(header)
     width = len(HEADERS)
-    rows = [([*r, *[None] * width][:width]) for r in table[HEADER_ROW:]]
-    return [
+    # An older template's cells right of its last column are not read, as before.
+    rows = [([*r[:columns], *[None] * width][:width]) for r in table[HEADER_ROW:]]
+    numbered = [
         (HEADER_ROW + 1 + i, r) for i, r in enumerate(rows) if any(c not in (None, "") for c in r)
     ]
+    return columns == len(HEADERS), numbered
 
 
-def _check_header(header: list[Any]) -> None:
+def _check_header(header: list[Any]) -> int:
+    """The number of columns of the file: all of HEADERS, or BASE_HEADERS for a template made
+    before the planning columns. Raises UploadError when the header is neither."""
     found = [str(c or "").strip() for c in header]
+    wanted = HEADERS if any(found[len(BASE_HEADERS) :]) else BASE_HEADERS
     problems = [
         _("Cột %(n)s phải là “%(e)s”, tệp có “%(f)s”.")
         % {"n": i + 1, "e": want, "f": found[i] if i < len(found) else ""}
-        for i, want in enumerate(HEADERS)
+        for i, want in enumerate(wanted)
         if i >= len(found) or fold(found[i]) != fold(want)
     ]
-    extra = [c for c in found[len(HEADERS) :] if c]
+    extra = [c for c in found[len(wanted) :] if c]
     if extra:
         problems.append(_("Có cột thừa: %(c)s.") % {"c": ", ".join(extra)})
     if problems:
-        hint = _("Các cột đã bị di chuyển hoặc đổi tên; hãy tải mẫu mới và chỉ nhập cột “Giá trị”.")
+        hint = _(
+            "Các cột đã bị di chuyển hoặc đổi tên; hãy tải mẫu mới và chỉ nhập vào các ô nền vàng."
+        )
         raise UploadError([hint, *problems])
+    return len(wanted)
+
+
+def _key(cells: list[Any]) -> tuple[str, str]:
+    return clean_line(str(cells[CODE - 1] or "")), clean_line(str(cells[INPUT - 1] or ""))
 
 
 def _parse_rows(
@@ -191,7 +247,7 @@ def _parse_rows(
     """{(code, input): (row number, parsed value)}; problems go to `result.errors`."""
     out: dict[tuple[str, str], tuple[int, Any]] = {}
     for number, cells in table:
-        key = (clean_line(str(cells[0] or "")), clean_line(str(cells[5] or "")))
+        key = _key(cells)
         row = expected.get(key)
         if row is None:
             result.errors.append(
@@ -281,12 +337,108 @@ def _collect_changes(
         ]
 
 
+def _parse_plans(
+    table: list[tuple[int, list[Any]]],
+    expected: dict[tuple[str, str], TemplateRow],
+    result: Preview,
+) -> dict[str, Plan]:
+    """{code: its owner, due date and note}, read from each leaf's first row; problems go to
+    `result.errors`. Rows that match no input were reported by `_parse_rows`."""
+    out: dict[str, Plan] = {}
+    for number, cells in table:
+        row = expected.get(_key(cells))
+        if row is None or (row.first and row.indicator.code in out):
+            continue
+        if not row.first:
+            _check_plan_blank(number, cells, row, result)
+            continue
+        plan = _plan(number, cells, result)
+        if plan is not None:
+            out[row.indicator.code] = plan
+    return out
+
+
+def _check_plan_blank(number: int, cells: list[Any], row: TemplateRow, result: Preview) -> None:
+    """The planning cells of a leaf's other rows are locked; a tampered file is told so."""
+    filled = [HEADERS[c - 1] for c in PLAN_COLUMNS.values() if not _blank(cells[c - 1])]
+    if filled:
+        message = _("chỉ nhập ở dòng đầu tiên của chỉ tiêu %(c)s") % {"c": row.indicator.code}
+        result.errors.append(RowError(number, filled[0], message))
+
+
+def _plan(number: int, cells: list[Any], result: Preview) -> Plan | None:
+    """The row's planning cells (None when all are blank); a bad cell becomes an error."""
+    raw = {name: cells[col - 1] for name, col in PLAN_COLUMNS.items()}
+    if all(_blank(v) for v in raw.values()):
+        return None
+    errors: list[str] = []
+    due_label = HEADERS[DUE - 1]
+    due_raw = clean_line(raw["due"]) if isinstance(raw["due"], str) else raw["due"]
+    due = RowReader(number, {due_label: due_raw}, errors).date_or_none(due_label)
+    result.errors += [RowError(number, due_label, e.split(": ", 1)[-1]) for e in errors]
+    owner = _text(raw["owner"], one_line=True)
+    if owner is not None and len(owner) > OWNER_MAX:
+        message = _("dài %(n)s ký tự, tối đa %(m)s") % {"n": len(owner), "m": OWNER_MAX}
+        result.errors.append(RowError(number, HEADERS[OWNER - 1], message))
+    return Plan(owner, due, _text(raw["note"], one_line=False))
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not clean_line(raw))
+
+
+def _text(raw: Any, *, one_line: bool) -> str | None:
+    """People's text as stored: cleaned, None when blank. A formula's text is kept as inert
+    text, as the tracking-sheet import does; exports neutralise it (spreadsheet_safety)."""
+    if raw is None:
+        return None
+    text = clean_line(str(raw)) if one_line else clean(str(raw)).strip()
+    return text or None
+
+
+def _collect_plans(
+    expected: dict[tuple[str, str], TemplateRow], plans: dict[str, Plan], result: Preview
+) -> None:
+    entries = {r.indicator.code: r.entry for r in expected.values() if r.first}
+    for code, plan in plans.items():
+        entry = entries[code]
+        for name in PLAN_COLUMNS:
+            new, old = getattr(plan, name), getattr(entry, name)
+            if new is None or new == old:
+                continue
+            stored = new.isoformat() if isinstance(new, dt.date) else new
+            result.plans.setdefault(code, {})[name] = stored
+            label = HEADERS[PLAN_COLUMNS[name] - 1]
+            result.changes.append(Change(code, name, label, _shown(old), _shown(new)))
+
+
+def _shown(value: Any) -> Any:
+    """An owner, due date or note as the preview shows it ("–" when blank)."""
+    if isinstance(value, dt.date):
+        return vn_date(value)
+    return value or None
+
+
 def commit(assessment: Assessment, stored: dict[str, Any], actor: Actor) -> int:
     """Write a previewed upload, all or nothing. Raises ConflictError when the assessment
     changed since the preview, NotAllowed / WorkflowError / CollectionError as
     `save_self_inputs` does."""
-    changes = [EntryChange(code, dict(inputs)) for code, inputs in stored["inputs"].items()]
+    inputs: dict[str, dict[str, Any]] = stored["inputs"]
+    plans: dict[str, dict[str, str]] = stored.get("plans", {})  # absent: an older preview
+    codes = [*inputs, *(code for code in plans if code not in inputs)]
+    changes = [_change(code, inputs.get(code), plans.get(code, {})) for code in codes]
     return save_self_inputs(assessment, changes, actor, expected_revision=stored["revision"])
+
+
+def _change(code: str, inputs: dict[str, Any] | None, plan: dict[str, str]) -> EntryChange:
+    due = plan.get("due")
+    return EntryChange(
+        code,
+        dict(inputs) if inputs is not None else None,
+        owner=plan.get("owner"),
+        due=dt.date.fromisoformat(due) if due else None,
+        note=plan.get("note"),
+    )
 
 
 def as_dicts(items: list[Any]) -> list[dict[str, Any]]:

