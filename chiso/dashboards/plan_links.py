@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from chiso.frameworks.models import FrameworkVersion
 from chiso.org.models import Unit
 from chiso.plans import queries as plan_queries
-from chiso.plans.models import Document, Measurement, Occurrence, Target, Task
+from chiso.plans.models import Document, Measurement, Objective, Occurrence, Target, Task
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,12 @@ def target_progress(province: Unit, today: dt.date) -> list[DocumentTargets]:
 
 def stamp_parts() -> list[str]:
     """Scalar subqueries that change when tasks, their links to indicators, their progress,
-    targets or measurements change; read with the score stamp in one round trip
-    (freshness.stamp). Reported values behind targets move with the score stamp."""
+    objectives, targets or measurements change (added, edited or deleted); read with the score
+    stamp in one round trip (freshness.stamp). Reported values behind targets move with the
+    score stamp."""
     tables = [m._meta.db_table for m in (Occurrence, Measurement, Target, Task.indicators.through)]
     parts = [f"(SELECT COUNT(*) FROM {t})" for t in tables]
     parts += [f"(SELECT MAX(id) FROM {t})" for t in tables]
     # Table names come from the models, not from input.
-    return [*parts, f"(SELECT MAX(updated_at) FROM {Occurrence._meta.db_table})"]
+    edited = [m._meta.db_table for m in (Occurrence, Objective, Target)]
+    return [*parts, *(f"(SELECT MAX(updated_at) FROM {t})" for t in edited)]

@@ -25,7 +25,14 @@ from chiso.accounts.choices import Role
 from chiso.org.choices import UnitKind
 from chiso.org.models import Lineage, Unit
 from chiso.org.services import MAX_CHAIN, successors
-from chiso.plans.models import Attachment, Document, Occurrence, ProgressUpdate, Target
+from chiso.plans.models import (
+    Attachment,
+    Document,
+    Objective,
+    Occurrence,
+    ProgressUpdate,
+    Target,
+)
 
 UPDATERS = (Role.REPORTER, Role.HEAD)
 
@@ -135,6 +142,12 @@ def get_update_or_404(user: User, **lookup: Any) -> ProgressUpdate:
     found: ProgressUpdate = _one(
         ProgressUpdate.objects.filter(occurrence__in=occurrences), **lookup
     )
+    return found
+
+
+def get_objective_or_404(user: User, **lookup: Any) -> Objective:
+    documents = visible_documents(user)
+    found: Objective = _one(Objective.objects.filter(document__in=documents), **lookup)
     return found
 
 

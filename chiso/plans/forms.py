@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from chiso.lib.formats import parse_vn_date, parse_vn_number
+from chiso.lib.formats import parse_vn_date, parse_vn_number, vn_date
 from chiso.org.models import Unit
 from chiso.plans.choices import (
     Aggregate,
@@ -44,6 +45,9 @@ class VnDateField(forms.CharField):
                 ) from exc
             raise ValidationError(_("Ngày không hợp lệ (dd/mm/yyyy).")) from exc
 
+    def prepare_value(self, value: Any) -> Any:
+        return vn_date(value) if isinstance(value, dt.date) else value
+
 
 class VnNumberField(forms.CharField):
     """A number written the Vietnamese way ('90', '7,5', '3.000')."""
@@ -62,6 +66,13 @@ class VnNumberField(forms.CharField):
                 params={"value": text.strip()},
             )
         return number
+
+    def prepare_value(self, value: Any) -> Any:
+        """A stored number as typed back: 7.5 → '7,5', 90.0 → '90' (never '1.234', which
+        reads as one thousand two hundred thirty-four)."""
+        if isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value):
+            return format(Decimal(repr(float(value))).normalize(), "f").replace(".", ",")
+        return value
 
 
 class ProgressForm(forms.Form):
@@ -172,9 +183,12 @@ class AttachmentForm(forms.Form):
 SCOPE_FIELDS = [(f"value_{s.value or 'all'}", s) for s in Scope]
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveEditForm(forms.Form):
     pillar = forms.ChoiceField(label=_("Trụ cột"), choices=Pillar.choices)
     text = forms.CharField(label=_("Nội dung mục tiêu"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ObjectiveForm(ObjectiveEditForm):
     metric = forms.CharField(label=_("Chỉ tiêu đo"), max_length=500)
     comparator = forms.ChoiceField(label=_("So sánh"), choices=Comparator.choices)
     unit = forms.CharField(label=_("Đơn vị tính"), max_length=60, required=False)
@@ -196,6 +210,27 @@ class ObjectiveForm(forms.Form):
     def values(self) -> list[tuple[Scope, float]]:
         data = self.cleaned_data
         return [(s, data[n]) for n, s in SCOPE_FIELDS if data.get(n) is not None]
+
+
+class TargetForm(forms.Form):
+    """One target of an objective; the service checks what spans fields (the base point)."""
+
+    metric = forms.CharField(label=_("Chỉ tiêu đo"), widget=forms.Textarea(attrs={"rows": 2}))
+    comparator = forms.ChoiceField(label=_("So sánh"), choices=Comparator.choices)
+    value = VnNumberField(label=_("Giá trị"))
+    unit = forms.CharField(label=_("Đơn vị tính"), max_length=60, required=False)
+    scope = forms.ChoiceField(label=_("Phạm vi"), choices=Scope.choices, required=False)
+    deadline = VnDateField(label=_("Thời hạn (dd/mm/yyyy)"))
+    baseline_value = VnNumberField(label=_("Giá trị gốc (nếu có)"), required=False)
+    baseline_on = VnDateField(label=_("Ngày gốc (dd/mm/yyyy)"), required=False)
+
+
+class DeleteForm(forms.Form):
+    """What the confirmation page showed would go with the deletion (services.Dependents)."""
+
+    targets = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    measurements = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    tasks = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 class IndicatorLinkForm(forms.Form):

@@ -97,6 +97,9 @@ class Objective(models.Model):
     position = models.PositiveIntegerField(default=0)
     # The text or the number was written for the demo, not taken from the document.
     illustrative = models.BooleanField(_("minh hoạ"), default=False)
+    # Part of the dashboards' freshness stamp (dashboards/plan_links.py): an edit changes
+    # neither the count nor the largest id, so without it a cached page would keep old values.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["document", "position"]
@@ -138,6 +141,7 @@ class Target(models.Model):
     baseline_on = models.DateField(_("ngày gốc"), null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     illustrative = models.BooleanField(_("minh hoạ"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)  # see Objective.updated_at
 
     class Meta:
         ordering = ["objective", "position"]

@@ -7,13 +7,16 @@ CLI refuse the same things: they raise PermissionDenied, which views turn into a
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,6 +198,127 @@ def add_objective(
     return objective
 
 
+OBJECTIVE_FIELDS = ("pillar", "text")
+TARGET_FIELDS = (
+    "metric",
+    "comparator",
+    "value",
+    "unit",
+    "deadline",
+    "scope",
+    "baseline_value",
+    "baseline_on",
+)
+
+
+@dataclass(frozen=True)
+class Dependents:
+    """What deleting an objective or a target takes with it: the objective's targets, their
+    manual measurements, and the links from tasks (the tasks and their progress stay)."""
+
+    targets: int = 0
+    measurements: int = 0
+    tasks: int = 0
+
+
+def dependents(item: Objective | Target) -> Dependents:
+    targets = _targets_of(item)
+    return Dependents(
+        targets=targets.count() if isinstance(item, Objective) else 0,
+        measurements=Measurement.objects.filter(target__in=targets).count(),
+        tasks=Task.objects.filter(targets__in=targets).distinct().count(),
+    )
+
+
+@transaction.atomic
+def update_objective(acting_user: Actor, objective: Objective, **changes: Any) -> Objective:
+    """Change the objective's OBJECTIVE_FIELDS; the audit row keeps old and new values.
+
+    Raises PermissionDenied (users need the province admin role), ValidationError keyed by
+    the field at fault (an empty text, an unknown pillar), ValueError for another field.
+    """
+    _check(acting_user, lambda user: access.can_manage(user, _province(objective)))
+    _known(changes, OBJECTIVE_FIELDS)
+    errors: dict[str, str] = {}
+    if "text" in changes and not str(changes["text"]).strip():
+        errors["text"] = _("Nội dung mục tiêu không được để trống.")
+    if "pillar" in changes and changes["pillar"] not in Pillar.values:
+        errors["pillar"] = _("Trụ cột không có trong danh sách.")
+    if errors:
+        raise ValidationError(errors)
+    _apply(acting_user, "plans.update_objective", objective, changes)
+    return objective
+
+
+@transaction.atomic
+def update_target(acting_user: Actor, target: Target, **changes: Any) -> Target:
+    """Change the target's TARGET_FIELDS; the audit row keeps old and new values.
+
+    Measurements and the indicator link stay: the status is recomputed from them against the
+    new requirement. Raises PermissionDenied (users need the province admin role),
+    ValidationError keyed by the field at fault, ValueError for a field not in TARGET_FIELDS.
+    """
+    _check(acting_user, lambda user: access.can_manage(user, _province(target)))
+    _known(changes, TARGET_FIELDS)
+    merged = {name: changes.get(name, getattr(target, name)) for name in TARGET_FIELDS}
+    errors = {**_requirement_errors(merged), **_baseline_errors(merged)}
+    if errors:
+        raise ValidationError(errors)
+    _apply(acting_user, "plans.update_target", target, changes)
+    return target
+
+
+@transaction.atomic
+def delete_objective(
+    acting_user: Actor, objective: Objective, *, confirmed: Dependents | None = None
+) -> None:
+    """Delete the objective with its targets and their manual measurements; linked tasks stay.
+
+    `confirmed` is what the user was shown (see `dependents`): the deletion is refused with a
+    ValidationError unless it is exactly what the objective has now, so nothing added since
+    goes unseen. The audit row keeps every target and measurement, so they can be re-entered.
+    Raises PermissionDenied (users need the province admin role).
+    """
+    objective = Objective.objects.select_for_update(of=("self",)).get(pk=objective.pk)
+    _check(acting_user, lambda user: access.can_manage(user, _province(objective)))
+    _check_confirmed(objective, confirmed)
+    targets = [_snapshot(t) for t in _targets_of(objective)]
+    old = {"pillar": objective.pillar, "text": objective.text, "targets": targets}
+    record(acting_user, "plans.delete_objective", objective, old=old)
+    document = objective.document
+    objective.delete()
+    _renumber(document.objectives.all())
+
+
+@transaction.atomic
+def delete_target(
+    acting_user: Actor, target: Target, *, confirmed: Dependents | None = None
+) -> None:
+    """Delete the target with its manual measurements; linked tasks stay, unlinked.
+
+    Refused (ValidationError) when it is its objective's only target, since an objective needs
+    one (edit the target, or delete the objective), and when it has measurements or linked
+    tasks that `confirmed` does not match (see `delete_objective`). The audit row keeps the
+    target and its measurements. Raises PermissionDenied (users need the province admin role).
+    """
+    # The objective's row first: two admins deleting its last two targets take turns.
+    objective = Objective.objects.select_for_update(of=("self",)).get(pk=target.objective_id)
+    target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
+    _check(acting_user, lambda user: access.can_manage(user, _province(objective)))
+    if not objective.targets.exclude(pk=target.pk).exists():
+        raise ValidationError(
+            _(
+                "Đây là chỉ tiêu duy nhất của mục tiêu, mà mỗi mục tiêu cần ít nhất một chỉ "
+                "tiêu: hãy sửa chỉ tiêu này, hoặc xoá cả mục tiêu."
+            ),
+            code="last_target",
+        )
+    _check_confirmed(target, confirmed)
+    record(acting_user, "plans.delete_target", target, old=_snapshot(target))
+    target.delete()
+    _renumber(objective.targets.all())
+
+
 @transaction.atomic
 def record_measurement(
     acting_user: Actor,
@@ -248,7 +372,9 @@ def link_indicator(
     target.measured_unit = measured_unit if indicator else None
     if measured_unit is not None and not _inside(measured_unit, document.province):
         raise ValidationError(_("Đơn vị đo không thuộc tỉnh của văn bản."))
-    target.save(update_fields=["indicator", "indicator_input", "aggregate", "measured_unit"])
+    target.save(
+        update_fields=["indicator", "indicator_input", "aggregate", "measured_unit", "updated_at"]
+    )
     new = {"indicator": target.indicator_id, "aggregate": aggregate}
     record(acting_user, "plans.link_indicator", target, old=old, new=new)
     return target
@@ -467,6 +593,123 @@ def _same_province(related: Sequence[Document], province: Unit) -> list[Document
 
 def _doc(target: Target) -> Document:
     return target.objective.document
+
+
+def _province(item: Objective | Target) -> Unit:
+    objective = item.objective if isinstance(item, Target) else item
+    return objective.document.province
+
+
+def _known(changes: dict[str, Any], fields: Sequence[str]) -> None:
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValueError(f"not editable fields: {sorted(unknown)}")
+
+
+def _apply(actor: Actor, action: str, item: Objective | Target, changes: dict[str, Any]) -> None:
+    """Save what differs and audit it; nothing differs, nothing is written."""
+    old = {k: _plain(getattr(item, k)) for k, v in changes.items() if getattr(item, k) != v}
+    if not old:
+        return
+    for name in old:
+        setattr(item, name, changes[name])
+    item.save(update_fields=[*old, "updated_at"])
+    record(actor, action, item, old=old, new={k: _plain(getattr(item, k)) for k in old})
+
+
+def _plain(value: object) -> object:
+    """A JSON value for the audit row (dates as ISO text, choices as their value)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if isinstance(value, str) else value
+
+
+def _finite(value: object) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _requirement_errors(target: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not str(target["metric"] or "").strip():
+        errors["metric"] = _("Tên chỉ tiêu đo không được để trống.")
+    if target["comparator"] not in Comparator.values:
+        errors["comparator"] = _("Phép so sánh phải là ≥, ≤ hoặc =.")
+    if not _finite(target["value"]):
+        errors["value"] = _("Giá trị của chỉ tiêu phải là một số.")
+    if len(str(target["unit"] or "")) > 60:  # Target.unit's max_length
+        errors["unit"] = _("Đơn vị tính dài quá 60 ký tự.")
+    if target["scope"] not in Scope.values:
+        errors["scope"] = _("Phạm vi không có trong danh sách.")
+    if not isinstance(target["deadline"], dt.date):
+        errors["deadline"] = _("Cần nhập thời hạn của chỉ tiêu.")
+    return errors
+
+
+def _baseline_errors(target: dict[str, Any]) -> dict[str, str]:
+    """The base point (value, date) from which progress is measured: both or neither."""
+    value, on, deadline = target["baseline_value"], target["baseline_on"], target["deadline"]
+    if value is None and on is None:
+        return {}
+    if value is None or not _finite(value):
+        return {"baseline_value": _("Có ngày gốc thì cần nhập giá trị gốc (một số).")}
+    if not isinstance(on, dt.date):
+        return {"baseline_on": _("Có giá trị gốc thì cần nhập ngày gốc.")}
+    if isinstance(deadline, dt.date) and on >= deadline:
+        return {"baseline_on": _("Ngày gốc phải trước thời hạn của chỉ tiêu.")}
+    return {}
+
+
+def _targets_of(item: Objective | Target) -> QuerySet[Target]:
+    if isinstance(item, Objective):
+        return item.targets.all()
+    return Target.objects.filter(pk=item.pk)
+
+
+def _check_confirmed(item: Objective | Target, confirmed: Dependents | None) -> None:
+    """Refuse to delete what goes with `item` unless the user confirmed exactly that."""
+    found = dependents(item)
+    if found == Dependents() or confirmed == found:
+        return
+    counts = {"targets": found.targets, "measurements": found.measurements, "tasks": found.tasks}
+    if isinstance(item, Objective):
+        what = _(
+            "Mục tiêu có %(targets)d chỉ tiêu, %(measurements)d số liệu đo và %(tasks)d "
+            "nhiệm vụ liên kết."
+        )
+    else:
+        what = _("Chỉ tiêu có %(measurements)d số liệu đo và %(tasks)d nhiệm vụ liên kết.")
+    if confirmed is None:
+        why = _(
+            "Các số liệu đo bị xoá cùng; nhiệm vụ vẫn giữ, chỉ bỏ liên kết. Xem danh sách trên "
+            "trang xác nhận rồi xác nhận xoá."
+        )
+    else:
+        why = _(
+            "Dữ liệu đi kèm đã thay đổi từ khi mở trang xác nhận: xem lại danh sách rồi "
+            "xác nhận xoá lần nữa."
+        )
+    raise ValidationError(f"{what % counts} {why}", code="dependents")
+
+
+def _snapshot(target: Target) -> dict[str, Any]:
+    """Everything a deleted target held, for the audit row."""
+    fields = {name: _plain(getattr(target, name)) for name in TARGET_FIELDS}
+    indicator = target.indicator.code if target.indicator else None
+    measurements = [
+        {"on": m.measured_on.isoformat(), "value": m.value, "evidence": m.evidence}
+        for m in target.measurements.order_by("measured_on", "id")
+    ]
+    tasks = list(target.tasks.order_by("pk").values_list("pk", flat=True))
+    return {**fields, "indicator": indicator, "measurements": measurements, "tasks": tasks}
+
+
+def _renumber(rows: QuerySet[Any]) -> None:
+    """Positions stay 0..n-1, so the next one added (position = count) comes last, untied."""
+    items = list(rows.order_by("position", "pk"))
+    for i, item in enumerate(items):
+        item.position = i
+    rows.model.objects.bulk_update(items, ["position"])
 
 
 def _user(actor: Actor) -> User | None:
