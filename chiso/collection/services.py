@@ -100,7 +100,7 @@ class EntryChange:
     stage: str = Stage.SELF
     progress: str | None = None
     owner: str | None = None
-    due: Any = None  # a date, or text such as "30/9/2025"; anything else is refused
+    due: Any = None  # a date, text such as "30/9/2025", or "" to clear; anything else is refused
     note: str | None = None
     where: str = ""  # "dòng 12" for sheet imports: prefixed to every message
     extra: dict[str, Any] = field(default_factory=dict)
@@ -343,7 +343,7 @@ def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str
         return [prefix + _("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
     if change.progress is not None and change.progress not in EntryStatus.values:
         return [prefix + _("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
-    if change.due is not None and as_due_date(change.due) is None:
+    if change.due not in (None, "") and as_due_date(change.due) is None:
         return [
             prefix
             + _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)")
@@ -527,6 +527,7 @@ def _apply(entry: Entry, change: EntryChange, actor: Actor, reason: str = "") ->
     for name in ("progress", "owner", "due", "note"):
         value = getattr(change, name)
         if value is not None:
+            # A due of "" clears it: as_due_date("") is None.
             setattr(entry, name, as_due_date(value) if name == "due" else value)
     new = _snapshot(entry)
     if new == old:

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from chiso.dashboards.assessments import audit, detail, landing, review
+from chiso.dashboards.assessments import audit, detail, entry_meta, landing, review
 
 app_name = "collection"
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/verify/<int:entry_id>/", review.verify_one, name="verify_entry"),
     path("<int:pk>/leaf/<int:entry_id>/", detail.save_leaf, name="save_leaf"),
     path("<int:pk>/leaf/<int:entry_id>/fixed/", detail.mark_fixed, name="mark_fixed"),
+    path("<int:pk>/leaf/<int:entry_id>/meta/", entry_meta.save_meta, name="save_meta"),
     path("<int:pk>/leaf/<int:entry_id>/history/", audit.entry_history, name="entry_history"),
     path("<int:pk>/leaf/<int:entry_id>/evidence/", detail.add_evidence, name="add_evidence"),
     path(

@@ -12,6 +12,7 @@ gives the messages those ids)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django import forms
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from chiso.accounts.models import AuditEvent
 from chiso.collection.choices import Review
 from chiso.collection.evidence import check_issued_on, evidence_window
-from chiso.collection.models import Period
+from chiso.collection.models import Entry, Period
 from chiso.frameworks.models import FrameworkVersion
 from chiso.lib.formats import parse_vn_date, vn_date
 from chiso.lib.periods import parse_period
@@ -198,6 +199,44 @@ class ReferenceForm(forms.Form):
             if problem:
                 raise forms.ValidationError(problem)
         return issued
+
+
+def meta_ids(entry_id: int) -> str:
+    """Ids of one indicator's owner / due date / note boxes (`meta-12-due`)."""
+    return f"meta-{entry_id}-%s"
+
+
+class EntryMetaForm(forms.Form):
+    """Who is in charge of an indicator ("Phụ trách"), its due date and a note; an empty box
+    clears what is stored. `seen` carries the three values as the form was drawn, so that a
+    save never overwrites what someone else wrote meanwhile without showing it first."""
+
+    owner = forms.CharField(label=_("Phụ trách"), required=False, max_length=255)
+    due = VnDateField(
+        label=_("Hạn xử lý"),
+        required=False,
+        error_messages={
+            "invalid": _(
+                "Hạn xử lý: không phải ngày có thật; hãy nhập dạng dd/mm/yyyy, ví dụ 30/9/2025."
+            )
+        },
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryMetaForm:
+        """The form filled with what `entry` stores now."""
+        initial = {"owner": entry.owner, "due": entry.due, "note": entry.note}
+        return cls(auto_id=meta_ids(entry.pk), initial={**initial, "seen": meta_seen(entry)})
+
+
+def meta_seen(entry: Entry) -> str:
+    """An entry's owner, due date and note as one string, to tell whether they moved."""
+    due = entry.due.isoformat() if entry.due else ""
+    return json.dumps([entry.owner, due, entry.note], ensure_ascii=False)
 
 
 class ReviewForm(forms.Form):

@@ -106,6 +106,10 @@ def _obj(name: str) -> Callable[[World, str], dict[str, Any]]:
     return fill
 
 
+def _objective(w: World, side: str) -> dict[str, Any]:
+    return {"pk": (w.target if side == "ours" else w.other_target).objective_id}
+
+
 T_ADMIN = {"ours": {"admin-own"}, "theirs": {"admin-own"}}  # the province admin of t
 PLAN_ADMIN = {"ours": {"admin-own"}, "theirs": {"admin-other"}}
 UPDATERS = {"ours": {"admin-own", *UNIT_A}, "theirs": {"admin-other"}}
@@ -185,6 +189,10 @@ ROUTES: dict[str, Route] = {
     ),
     "collection:save_leaf": Route(POST_ONLY, read_then("400"), _entry),
     "collection:mark_fixed": Route(POST_ONLY, only(own_only("reporter")), _entry),
+    # The reporter who may edit the leaf gets 400 for an empty form (the others who see: 403).
+    "collection:save_meta": Route(
+        POST_ONLY, Who(set(), seen=ASSESSMENT, given=_empty_form(own_only("reporter"))), _entry
+    ),
     "collection:entry_history": Route(*both(READ), _entry),
     "collection:add_evidence": Route(POST_ONLY, read_then("400"), _entry),
     "collection:remove_evidence": Route(
@@ -215,11 +223,15 @@ ROUTES: dict[str, Route] = {
     "plans:document_edit": Route(*both(Who(PLAN_ADMIN)), _obj("document")),
     "plans:attachment_upload": Route(POST_ONLY, Who(PLAN_ADMIN), _obj("document")),
     "plans:objective_add": Route(*both(Who(PLAN_ADMIN)), _obj("document")),
+    "plans:objective_edit": Route(*both(Who(PLAN_ADMIN)), _objective),
+    "plans:objective_delete": Route(*both(Who(PLAN_ADMIN)), _objective),
     "plans:attachment": Route(*both(PLAN_READ), _obj("attachment")),
     "plans:targets": Route(*both(LOGIN)),
     "plans:target": Route(*both(PLAN_READ), _obj("target")),
     "plans:target_link": Route(POST_ONLY, Who(PLAN_ADMIN), _obj("target")),
     "plans:target_measure": Route(POST_ONLY, Who(PLAN_ADMIN), _obj("target")),
+    "plans:target_edit": Route(*both(Who(PLAN_ADMIN)), _obj("target")),
+    "plans:target_delete": Route(*both(Who(PLAN_ADMIN)), _obj("target")),
     "plans:overdue": Route(*both(LOGIN)),
     "plans:calendar": Route(*both(LOGIN)),
     "plans:occurrence": Route(*both(PLAN_READ), _obj("occurrence")),

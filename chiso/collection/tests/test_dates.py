@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chiso.accounts.models import AuditEvent
 from chiso.collection.evidence import (
     EvidenceError,
     add_document_reference,
@@ -123,3 +124,20 @@ def test_a_due_date_that_is_not_a_real_date_is_refused_naming_the_field(
         _due(cast, typed)
     assert "Hạn xử lý" in caught.value.messages[0] and str(typed) in caught.value.messages[0]
     assert cast.assessment.entries.get(indicator__code="1.1").due is None
+
+
+def test_an_empty_due_date_clears_it_with_an_audit_row_and_a_new_revision(cast: Cast) -> None:
+    _due(cast, "30/9/2025")
+    revision = cast.assessment.revision
+    _due(cast, "")
+    assert cast.assessment.entries.get(indicator__code="1.1").due is None
+    assert cast.assessment.revision == revision + 1
+    row = AuditEvent.objects.filter(action="entry.update").order_by("id").last()
+    assert row is not None and (row.old, row.new) == ({"due": "2025-09-30"}, {"due": None})
+
+
+def test_a_due_date_left_as_none_stays_as_it_is(cast: Cast) -> None:
+    _due(cast, "30/9/2025")
+    apply_changes(cast.assessment, [EntryChange("1.1", owner="Chị Lan")], cast.reporter)
+    entry = cast.assessment.entries.get(indicator__code="1.1")
+    assert (entry.owner, entry.due) == ("Chị Lan", D(2025, 9, 30))

@@ -54,7 +54,7 @@ from chiso.dashboards.assessments.rows import (
     describe,
     typed_inputs,
 )
-from chiso.dashboards.forms import ReferenceForm, UploadForm, evidence_ids
+from chiso.dashboards.forms import EntryMetaForm, ReferenceForm, UploadForm, evidence_ids
 
 NEEDS_REASON = {"reject", "reopen"}
 EVIDENCE_CHOICES = 300  # the picker lists the unit's newest items
@@ -72,8 +72,11 @@ def _page(
     typed: Typed,
     status: int = 200,
     attempt: Attempt | None = None,
+    meta: tuple[int, EntryMetaForm] | None = None,
 ) -> HttpResponse:
     sheet = build_sheet(assessment, request.user, typed)
+    if meta is not None and (failed := sheet.leaf(meta[0])) is not None:
+        failed.meta_bound = meta[1]
     evidence = _evidence_context(request, assessment)
     _attach_forms(sheet, assessment, evidence["evidence_ok"], attempt)
     is_admin = is_admin_of(request, assessment.unit)
@@ -91,6 +94,13 @@ def _page(
         "problems": _problems(sheet, attempt),
     }
     return no_store(render(request, "assessments/detail.html", context, status=status))
+
+
+def page_with_meta_form(
+    request: HttpRequest, assessment: Assessment, entry_id: int, form: EntryMetaForm
+) -> HttpResponse:
+    """The page again (400) with an indicator's failed owner / due date / note form."""
+    return _page(request, assessment, Typed(), status=400, meta=(entry_id, form))
 
 
 @dataclass(frozen=True)
@@ -122,13 +132,21 @@ def _problems(sheet: Sheet, attempt: Attempt | None) -> list[tuple[str, str]]:
             out.append((f"result-{leaf.pk}", _("%(c)s: người khác vừa lưu.") % {"c": code}))
         if attempt is not None and attempt.entry_id == leaf.pk:
             for form in (leaf.upload_form, leaf.reference_form):
-                if form is None or not form.is_bound:
-                    continue
-                for name, errors in form.errors.items():
-                    anchor = form[name].auto_id if name in form.fields else f"evidence-{leaf.pk}"
-                    label = form.fields[name].label if name in form.fields else code
-                    out += [(anchor, f"{code} · {label}: {e}") for e in errors]
+                out += _form_problems(code, form, f"evidence-{leaf.pk}")
             out += [(f"evidence-{leaf.pk}", f"{code}: {m}") for m in leaf.evidence_errors]
+        out += _form_problems(code, leaf.meta_bound, f"meta-{leaf.pk}")
+    return out
+
+
+def _form_problems(code: str, form: forms.Form | None, where: str) -> list[tuple[str, str]]:
+    """(anchor, text) of a bound form's errors: each box's, or `where` for the others."""
+    if form is None or not form.is_bound:
+        return []
+    out = []
+    for name, errors in form.errors.items():
+        anchor = form[name].auto_id if name in form.fields else where
+        label = form.fields[name].label if name in form.fields else code
+        out += [(anchor, f"{code} · {label}: {e}") for e in errors]
     return out
 
 

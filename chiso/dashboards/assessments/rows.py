@@ -14,15 +14,17 @@ from functools import lru_cache
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
 from chiso.accounts import access
 from chiso.accounts.choices import Role
 from chiso.collection.choices import AssessmentStatus as S
-from chiso.collection.choices import Review, Stage
+from chiso.collection.choices import EntryStatus, Review, Stage
 from chiso.collection.models import Assessment, Entry, Evidence
 from chiso.collection.services import validate_inputs
 from chiso.collection.workflow import EDITABLE_BY_REPORTER
+from chiso.dashboards.forms import EntryMetaForm
 from chiso.frameworks.models import Indicator
 from chiso.lib.formats import parse_vn_number, vn_number
 from chiso.scoring.engine import RULES, Flag, InputSpec, Rule
@@ -179,6 +181,8 @@ class Leaf:
     reference_form: Any = None
     evidence_open: bool = False
     evidence_errors: list[str] = field(default_factory=list)
+    # The owner / due date / note form drawn back after a failed save (else a fresh one).
+    meta_bound: EntryMetaForm | None = None
 
     @property
     def pk(self) -> int:
@@ -197,6 +201,26 @@ class Leaf:
     @property
     def returned(self) -> bool:
         return self.entry.review == Review.RETURNED
+
+    @property
+    def meta_form(self) -> EntryMetaForm | None:
+        """Owner, due date and note to edit: wherever the figures are editable."""
+        if not self.editable:
+            return None
+        if self.meta_bound is None:
+            self.meta_bound = EntryMetaForm.of(self.entry)
+        return self.meta_bound
+
+    @property
+    def meta_open(self) -> bool:
+        """Show the form open: it came back with messages beside its boxes."""
+        return self.meta_bound is not None and bool(self.meta_bound.errors)
+
+    @property
+    def overdue(self) -> bool:
+        """Past its due date ("Hạn xử lý") and not done."""
+        due = self.entry.due
+        return due is not None and due < localdate() and self.entry.progress != EntryStatus.DONE
 
 
 @dataclass
@@ -247,6 +271,11 @@ def can_edit(user: access.User, assessment: Assessment) -> bool:
     if assessment.status not in EDITABLE_BY_REPORTER:
         return False
     return access.has_role(user, assessment.unit, Role.REPORTER)
+
+
+def leaf_editable(user: access.User, assessment: Assessment, entry: Entry) -> bool:
+    """Whether `user` may edit this one indicator now (as `build_sheet` draws it)."""
+    return can_edit(user, assessment) and _leaf_editable(assessment, entry)
 
 
 def build_sheet(assessment: Assessment, user: access.User, typed: Typed | None = None) -> Sheet:
