@@ -16,7 +16,7 @@ nothing, messages with their `where`), then written in bulk:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,18 +68,23 @@ def bulk_apply_stream(
     actor: Actor,
     *,
     inputs_checked: bool = False,
+    abandoned: Callable[[], bool] = lambda: False,
 ) -> int:
     """`bulk_apply_changes` for changes given as they are made (each assessment once, among
     `assessments`): on PostgreSQL the database merges each chunk of assessments while the
     caller makes the next (see `_merge_in_database`). The whole stream is read before any
     problem is raised, so a caller that gathers its own problems while making the changes
-    (the sheet parser) has them all."""
+    (the sheet parser) has them all; once `abandoned()` is true (it found one and will roll
+    back), nothing more is merged."""
     _lock([a.pk for a in assessments])
     indicators = _indicators({a.version_id for a in assessments})
     if connection.vendor == "postgresql":
-        changed, count = _merge_in_database(stream, indicators, actor, inputs_checked)
+        changed, count = _merge_in_database(stream, indicators, actor, inputs_checked, abandoned)
     else:
-        changed, count = _merge_here(dict(stream), indicators, actor, inputs_checked)
+        batch = dict(stream)
+        if abandoned():
+            return 0
+        changed, count = _merge_here(batch, indicators, actor, inputs_checked)
     _bump(changed, assessments)
     return count
 
@@ -297,6 +302,7 @@ def _merge_in_database(
     indicators: Mapping[int, Mapping[str, Indicator]],
     actor: Actor,
     inputs_checked: bool,
+    abandoned: Callable[[], bool],
 ) -> tuple[set[int], int]:
     """Check every change here, then let PostgreSQL merge them into the entries.
 
@@ -321,10 +327,10 @@ def _merge_in_database(
                 leaves = indicators.get(assessment.version_id, {})
                 valid = _fold_into(rows, assessment.pk, changes, leaves, inputs_checked) and valid
                 if count % CHUNK == 0:
-                    merger.send(rows, update=valid)
+                    merger.send(rows, update=valid and not abandoned())
                     rows = {}
             if rows:
-                merger.send(rows, update=valid)
+                merger.send(rows, update=valid and not abandoned())
         missing, changed = merger.missing, merger.changed
         cursor.execute(f"DROP TABLE {_TEMP}")
     if missing or not valid:
@@ -389,7 +395,7 @@ class _Merger:
             return
         for assessment_id, number, is_count in self._cursor.fetchall():
             if is_count:
-                self.changed[assessment_id] = number
+                self.changed[assessment_id] = self.changed.get(assessment_id, 0) + number
             else:
                 self.missing.add((assessment_id, number))
 

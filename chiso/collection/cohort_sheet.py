@@ -49,6 +49,7 @@ from chiso.collection.sheets import (
     RowReader,
     Table,
     _check_scope,
+    _same,
     _status,
     _text,
     clean_cell,
@@ -106,15 +107,22 @@ def _import(
     path: Path, version: FrameworkVersion, period: Period, actor: Actor
 ) -> CohortImportReport:
     parsed = _parse(path, version, period)
-    if parsed.errors or not parsed.units_valid():  # known before any change is made
+    if parsed.refused():  # known before any change is made: nothing is locked or written
         list(parsed.changes())  # every unit's problems, in the sheet's order
         raise CollectionError(parsed.errors)
     assessments = _assessments(version, period, parsed.units(), actor)
-    # Each unit's changes are made while the database merges the ones before (bulk.py);
-    # a problem met on the way (a bad value) rolls the whole import back.
+    # Each unit's changes are made while the database merges the ones before (bulk.py); a
+    # problem met on the way (a value its rule refuses) stops the merging and rolls the whole
+    # import back.
     stream = ((assessments[unit.pk], changes) for unit, changes in parsed.changes())
     try:
-        changed = bulk_apply_stream(list(assessments.values()), stream, actor, inputs_checked=True)
+        changed = bulk_apply_stream(
+            list(assessments.values()),
+            stream,
+            actor,
+            inputs_checked=True,
+            abandoned=lambda: bool(parsed.errors),
+        )
     except CollectionError:
         if parsed.errors:  # the sheet's own problems come first, as when nothing is written
             raise CollectionError(parsed.errors) from None
@@ -176,9 +184,13 @@ class _Parsed:
         self.errors, self.rows = errors, rows
         self.values = 0  # input values in the changes made so far
 
-    def units_valid(self) -> bool:
-        """Whether every unit the sheet names exists and is in the framework and period."""
-        return all(self._units.wanted(code) for code in self._parts)
+    def refused(self) -> bool:
+        """Whether problems are known already: rows without a unit, a unit that does not
+        exist or is outside the framework or the period, or rows with an unknown code, a
+        duplicate or an unreadable value."""
+        return bool(self.errors) or any(
+            part.refused or not self._units.wanted(code) for code, part in self._parts.items()
+        )
 
     def units(self) -> list[Unit]:
         """The sheet's units that exist, in its order."""
@@ -216,6 +228,7 @@ class _UnitPart:
 
     number: int
     changes: Callable[[], list[EntryChange]]
+    refused: bool = False  # its rows already have problems (known before `changes`)
 
 
 class _Units:
@@ -312,7 +325,7 @@ def _input_parts(
     sheet = _InputSheet(table, leaves, units.wanted)
     sheet.read()
     parts = {
-        code: _UnitPart(unit.number, partial(sheet.changes, unit))
+        code: _UnitPart(unit.number, partial(sheet.changes, unit), bool(unit.errors))
         for code, unit in sheet.units.items()
     }
     return parts, sheet.errors, sheet.rows
@@ -571,7 +584,10 @@ class _InputSheet:
         return bool(problems)
 
     def _extra_cells(self, row: list[Any]) -> dict[str, Any]:
-        return {key: clean_cell(cell_value(row[col])) for key, col in self._extras.items()}
+        # An empty .xlsx cell is None (the stored text is kept), an empty CSV cell "" (cleared),
+        # as `Table.records()` reads them.
+        value = cell_value if self.table.raw else _same
+        return {key: clean_cell(value(row[col])) for key, col in self._extras.items()}
 
 
 def _specs(indicator: Indicator) -> dict[str, InputSpec]:

@@ -128,8 +128,11 @@ def preview(assessment: Assessment, data: bytes) -> Preview:
     assessment's current template; row problems are collected in `Preview.errors`."""
     _check_safe(data)
     book = _open(data)
-    _check_metadata(assessment, _metadata(book))
-    with_plans, table = _data_rows(book)
+    try:  # the book reads a sheet when asked: a damaged one fails here, not in `_open`
+        _check_metadata(assessment, _metadata(book))
+        with_plans, table = _data_rows(book)
+    except XlsxReadError as exc:
+        raise UploadError([_unreadable()]) from exc
     result = Preview(assessment.revision, checksum(data))
     expected = {(r.indicator.code, r.spec.name): r for r in template_rows(assessment)}
     parsed = _parse_rows(table, expected, result)
@@ -159,7 +162,11 @@ def _open(data: bytes) -> XlsxBook:
         # and is refused (chiso.lib.xlsx_values).
         return XlsxBook(data)
     except XlsxReadError as exc:
-        raise UploadError([_("Không đọc được tệp Excel; tệp có thể bị hỏng.")]) from exc
+        raise UploadError([_unreadable()]) from exc
+
+
+def _unreadable() -> str:
+    return _("Không đọc được tệp Excel; tệp có thể bị hỏng.")
 
 
 def _metadata(book: XlsxBook) -> dict[str, Any]:

@@ -34,7 +34,8 @@ class XlsxBook:
 
     The formula scan runs on a thread while calamine parses the sheet: both release the GIL
     (zlib's inflate, calamine's Rust parse), so on a big sheet the scan (~0.1 s for 100,000
-    rows) costs no wall time."""
+    rows) is hidden behind the parse on a quiet 2-core machine. A damaged workbook may
+    therefore raise XlsxReadError from `sheet_names` or `rows`, not only from here."""
 
     def __init__(self, source: Path | bytes) -> None:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -77,11 +78,18 @@ class XlsxBook:
         calamine gives them, "" for an empty cell and a float for every number; `cell_value`
         turns one into what `raw=False` gives."""
         try:
+            parsed = None
             if self._reader is None and self._calamine is not None:
-                parsed = self._calamine.sheet(sheet)  # the scan runs meanwhile
-                if isinstance(self._choose(), _CalamineReader):
-                    return _CalamineReader.values(parsed, raw)
-            return self._choose().rows(sheet)
+                try:
+                    parsed = self._calamine.sheet(sheet)  # the scan runs meanwhile
+                except (KeyError, IndexError):
+                    raise
+                except Exception:  # openpyxl may read it yet, if the scan finds formulas
+                    parsed = None
+            reader = self._choose()
+            if isinstance(reader, _CalamineReader):
+                return reader.values(reader.sheet(sheet) if parsed is None else parsed, raw)
+            return reader.rows(sheet)
         except (KeyError, IndexError, XlsxReadError):
             raise
         except Exception as exc:

@@ -5,9 +5,10 @@ the new, only to bump an assessment an entry moves away from. On a 68,000-entry 
 was two copies of every updated row (~20 MB each, spilled to disk past `work_mem`) and a
 UNION of their ids: ~70 ms of a ~400 ms UPDATE. Entries never move in chiso, but another
 program might: a row-level trigger on `UPDATE OF assessment_id`, fired only when the value
-really changes, bumps the assessment it left; an UPDATE that does not set the column (every
-one chiso runs) never even evaluates it. The statement-level trigger bumps the new rows'
-assessments, as on INSERT. SQLite's row-level triggers (0004) already bump both.
+really changes, bumps the assessment it left. An UPDATE that does not set the column (the
+bulk merges) never evaluates it; one that sets it to the same value (Model.save()) evaluates
+the WHEN condition only. The statement-level trigger bumps the new rows' assessments, as on
+INSERT. SQLite's row-level triggers (0004) already bump both.
 """
 
 from django.db import migrations

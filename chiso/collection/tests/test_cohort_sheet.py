@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from openpyxl import Workbook
 
 from chiso.accounts.models import AuditEvent
@@ -363,3 +364,51 @@ def test_a_blank_value_cell_in_an_xlsx_sheet_is_no_value(
     assert (report.rows, report.values) == (2, 2)
     entry = Entry.objects.get(assessment__unit__code="tinh.xa-1", indicator__code=ratio)
     assert (entry.self_inputs, entry.appraisal_inputs) == ({"numerator": 3, "denominator": 4}, None)
+
+
+def test_blank_owner_and_note_cells_clear_them_in_csv_and_keep_them_in_xlsx(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    """As the one-unit sheets read them: an empty CSV cell is the empty text (it clears the
+    stored one), an empty .xlsx cell is no value (the stored one is kept)."""
+    ratio = leaf(version, "ratio")
+    header = ["Đơn vị", "Mã", "Mã ô nhập", "Tự đánh giá", "Phụ trách", "Ghi chú"]
+    period = ensure_period("2025")
+    for unit in ("tinh.xa-1", "tinh.xa-2"):
+        path = write_csv(
+            tmp_path / "a.csv", header, [[unit, ratio, "numerator", 1, "Chị Lan", "sổ"]]
+        )
+        import_cohort_sheet(path, version, period, "t")
+    blank = [None, ratio, "numerator", 2, None, None]
+    csv = write_csv(tmp_path / "b.csv", header, [["tinh.xa-1", *blank[1:]]])
+    import_cohort_sheet(csv, version, period, "t")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(["tinh.xa-2", *blank[1:]])
+    book.save(tmp_path / "b.xlsx")
+    import_cohort_sheet(tmp_path / "b.xlsx", version, period, "t")
+    got = _entries("tinh.xa-1", "tinh.xa-2")
+    assert got["tinh.xa-1", ratio][3::2] == ("", "")  # owner, note
+    assert got["tinh.xa-2", ratio][3::2] == ("Chị Lan", "sổ")
+
+
+def test_a_sheet_with_a_known_problem_is_refused_before_anything_is_locked_or_written(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    """An unknown code (found while the rows are gathered) refuses the sheet before any
+    assessment is opened, locked or written: only reads run."""
+    rows = [*good_rows(version), ["tinh.xa-2", "9.9.9", "value", 1, None, None]]
+    path, period = write_xlsx(tmp_path / "x.xlsx", rows), ensure_period("2025")
+    statements: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql.lstrip().split(None, 1)[0].upper())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch), pytest.raises(CollectionError) as caught:
+        import_cohort_sheet(path, version, period, "t")
+    assert [m.split(":")[0] for m in caught.value.messages] == ['Dòng 9, cột "Mã"']
+    assert statements and set(statements) <= {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK"}
+    assert not Assessment.objects.exists()

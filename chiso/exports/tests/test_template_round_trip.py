@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
+import zipfile
 from typing import Any
 
 import pytest
@@ -174,6 +176,24 @@ def refused(client: Client, cast: Cast, data: bytes, expect: str, name: str = "m
 def test_a_file_that_is_not_xlsx_is_refused(cast: Cast, client: Client) -> None:
     client.force_login(cast.reporter)
     refused(client, cast, b"%PDF-1.4 not a workbook", "không phải tệp Excel", "mau.pdf")
+
+
+@pytest.mark.django_db
+def test_a_template_with_a_damaged_sheet_is_refused_not_a_server_error(
+    cast: Cast, client: Client
+) -> None:
+    """The workbook opens (its directory is sound) but a sheet's data fails its checksum: the
+    sheet is read only when the upload asks for it, and that failure is a 400 too."""
+    client.force_login(cast.reporter)
+    data = save(download(client, cast.assessment))
+    info = next(
+        i
+        for i in zipfile.ZipFile(io.BytesIO(data)).infolist()
+        if i.filename.startswith("xl/worksheets/")
+    )
+    damaged = data.replace(struct.pack("<I", info.CRC), struct.pack("<I", info.CRC ^ 1))
+    assert damaged != data
+    refused(client, cast, damaged, "Không đọc được tệp Excel")
 
 
 @pytest.mark.django_db
