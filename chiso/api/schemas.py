@@ -3,7 +3,9 @@
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import model_validator
 
 
 class UnitOut(Schema):
@@ -93,7 +95,14 @@ class EntryChangeIn(Schema):
     progress: str | None = None
     owner: str | None = None
     due: dt.date | None = None
+    clear_due: bool = Field(False, description="true: xoá hạn xử lý (khi đó không gửi `due`)")
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_due(self) -> "EntryChangeIn":
+        if self.clear_due and self.due is not None:
+            raise ValueError(_("Không gửi cùng lúc due và clear_due."))
+        return self
 
 
 class ValuesIn(Schema):

@@ -178,7 +178,7 @@ def _change(item: EntryChangeIn) -> EntryChange:
         inputs=item.inputs,
         progress=item.progress,
         owner=item.owner,
-        due=item.due,
+        due="" if item.clear_due else item.due,  # "" clears the due date
         note=item.note,
     )
 

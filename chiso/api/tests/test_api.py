@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -271,3 +272,25 @@ def test_assessments_are_filtered_and_scoped(cast: Cast, client: Client) -> None
     mine = client.get("/api/assessments", headers=bearer(cast.reporter)).json()
     assert [a["unit"] for a in mine["items"]] == ["t.xa-a"]
     assert mine["items"][0]["transitions"] == ["submit"]
+
+
+@pytest.mark.django_db
+def test_a_due_date_is_set_and_cleared_through_the_api(cast: Cast, client: Client) -> None:
+    url = f"/api/assessments/{cast.assessment.pk}/entries"
+    headers = bearer(cast.reporter)
+
+    def send(revision: int, **change: Any) -> Any:
+        body = {"revision": revision, "changes": [{"code": "1.3", **change}]}
+        return client.patch(url, body, content_type="application/json", headers=headers)
+
+    assert send(0, due="2025-09-30", owner="Chị Lan").status_code == 200
+    entry = cast.assessment.entries.get(indicator__code="1.3")
+    assert (entry.due, entry.owner) == (dt.date(2025, 9, 30), "Chị Lan")
+    both = send(1, due="2025-10-31", clear_due=True)
+    assert both.status_code == 422
+    assert "Không gửi cùng lúc due và clear_due" in both.json()["details"][0]
+    assert send(1, clear_due=True).json()["revision"] == 2
+    entry.refresh_from_db()
+    assert (entry.due, entry.owner) == (None, "Chị Lan")
+    row = AuditEvent.objects.filter(action="entry.update").order_by("id").last()
+    assert row is not None and (row.old, row.new) == ({"due": "2025-09-30"}, {"due": None})
