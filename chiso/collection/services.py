@@ -127,7 +127,9 @@ def apply_changes(
     Raises ConflictError when `expected_revision` is given and the assessment moved on, and
     CollectionError listing every invalid value (with its `where`) when anything is invalid.
     """
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    # The unit and period come along (the audit rows' labels name them), unlocked.
+    found = Assessment.objects.select_related("unit", "period").select_for_update(of=("self",))
+    locked = found.get(pk=assessment.pk)
     if expected_revision is not None and locked.revision != expected_revision:
         raise _conflict(locked, changes)
     entries = {
