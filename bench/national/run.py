@@ -59,13 +59,13 @@ def max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def best_of(runs: int, work: Any) -> float:
+def timed_runs(runs: int, work: Any) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         work()
         times.append(time.perf_counter() - started)
-    return min(times)
+    return times
 
 
 def step_status(args: argparse.Namespace) -> dict[str, Any]:
@@ -156,8 +156,10 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
     def read() -> None:
         CalamineWorkbook.from_path(args.sheet).get_sheet_by_index(0).to_python()
 
-    seconds = best_of(3, read)
-    return {"seconds": seconds, "max_rss_mib": max_rss_mib()}
+    # The goal is against the best of three; the first read (a new process, as the import's
+    # own read is) is recorded beside it.
+    times = timed_runs(3, read)
+    return {"seconds": min(times), "first_seconds": times[0], "max_rss_mib": max_rss_mib()}
 
 
 def step_import(args: argparse.Namespace) -> dict[str, Any]:
@@ -401,7 +403,8 @@ def measure_import(args: argparse.Namespace, out: dict[str, Any]) -> None:
     out["import"]["ratio_to_floor"] = ratio
     print(f"(1) nhập {out['import']['values']:,} giá trị từ .xlsx: "
           f"{out['import']['seconds']:.2f} s; chỉ đọc bằng calamine: "
-          f"{out['read_floor']['seconds']:.2f} s; tỉ lệ {ratio:.1f}× "
+          f"{out['read_floor']['seconds']:.2f} s (lần đọc đầu "
+          f"{out['read_floor']['first_seconds']:.2f} s); tỉ lệ {ratio:.1f}× "
           f"(mục tiêu ≤ 2×: {verdict(ratio <= 2)}); chấm lại sau khi ghi "
           f"{out['import']['rescore_after_commit_seconds']:.1f} s", flush=True)  # fmt: skip
 
