@@ -78,14 +78,7 @@ class XlsxBook:
         calamine gives them, "" for an empty cell and a float for every number; `cell_value`
         turns one into what `raw=False` gives."""
         try:
-            parsed = None
-            if self._reader is None and self._calamine is not None:
-                try:
-                    parsed = self._calamine.sheet(sheet)  # the scan runs meanwhile
-                except (KeyError, IndexError):
-                    raise
-                except Exception:  # openpyxl may read it yet, if the scan finds formulas
-                    parsed = None
+            parsed = self._parsed_early(sheet)
             reader = self._choose()
             if isinstance(reader, _CalamineReader):
                 return reader.values(reader.sheet(sheet) if parsed is None else parsed, raw)
@@ -94,6 +87,18 @@ class XlsxBook:
             raise
         except Exception as exc:
             raise XlsxReadError(str(exc)) from exc
+
+    def _parsed_early(self, sheet: str | int) -> Any:
+        """calamine's parse of `sheet`, made while the scan runs; None once a reader is
+        chosen, or when calamine fails (openpyxl may read it yet, if the scan finds formulas)."""
+        if self._reader is not None or self._calamine is None:
+            return None
+        try:
+            return self._calamine.sheet(sheet)
+        except (KeyError, IndexError):
+            raise
+        except Exception:
+            return None
 
 
 def read_rows(source: Path | bytes, sheet: str | int = 0, *, raw: bool = False) -> list[list[Any]]:
@@ -159,9 +164,6 @@ class _CalamineReader:
         if sheet not in self._book.sheet_names:
             raise KeyError(sheet)
         return self._book.get_sheet_by_name(sheet)
-
-    def rows(self, sheet: str | int) -> list[list[Any]]:
-        return self.values(self.sheet(sheet), raw=False)
 
     @staticmethod
     def values(found: Any, raw: bool) -> list[list[Any]]:

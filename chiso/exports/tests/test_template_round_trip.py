@@ -163,6 +163,16 @@ def test_a_leader_may_download_but_not_upload(cast: Cast, client: Client) -> Non
 # --- bad input: a clear message, and nothing changes ----------------------------------------
 
 
+def refused_rows(client: Client, cast: Cast, book: Any) -> tuple[list[Any], str]:
+    """Upload `book`, which must be refused with row errors and change nothing: (the errors,
+    the page)."""
+    before = state(cast.assessment)
+    response = upload(client, cast.assessment, save(book))
+    assert response.status_code == 400
+    assert state(cast.assessment) == before
+    return list(response.context["errors"]), response.content.decode()
+
+
 def refused(client: Client, cast: Cast, data: bytes, expect: str, name: str = "mau.xlsx") -> None:
     before = state(cast.assessment)
     response = upload(client, cast.assessment, data, name)
@@ -234,13 +244,9 @@ def test_formulas_text_and_bad_values_in_input_cells_are_refused_with_row_and_co
     code, name = ("1.2", "value") if message.startswith("chọn") else ("1.3", "count")
     put(book, {(code, name): value})
     row = row_of(book[DATA_SHEET], code, name)
-    before = state(cast.assessment)
-    response = upload(client, cast.assessment, save(book))
-    assert response.status_code == 400
-    (error,) = response.context["errors"]
+    (error,), _page = refused_rows(client, cast, book)
     assert (error.row, error.column) == (row, "Giá trị")
     assert message in error.message
-    assert state(cast.assessment) == before
 
 
 @pytest.mark.django_db
@@ -413,14 +419,10 @@ def test_a_bad_due_date_is_refused_naming_row_and_column_and_nothing_is_written(
     number = put_plan(book, "1.3", owner="Bà Nguyễn Thị C", due=due)
     put_plan(book, "1.2", owner="Ông Lê Văn D", due="30/9/2025")  # a good row is not kept
     put(book, {("1.4", "percent"): 70})
-    before = state(cast.assessment)
-    response = upload(client, cast.assessment, save(book))
-    assert response.status_code == 400
-    (error,) = response.context["errors"]
+    (error,), page = refused_rows(client, cast, book)
     assert (error.row, error.column, error.message) == (number, "Hạn xử lý", message)
     assert str(error) == f'Dòng {number}, cột "Hạn xử lý": {message}'
-    assert "Hạn xử lý" in response.content.decode()
-    assert state(cast.assessment) == before
+    assert "Hạn xử lý" in page
 
 
 @pytest.mark.django_db
@@ -435,15 +437,11 @@ def test_plan_cells_on_a_leafs_other_rows_and_overlong_owners_are_refused(
     sheet.cell(denominator, NOTE, "ghi ở dòng mẫu số")
     too_long = ("Phòng Văn hoá - Xã hội " * 12).strip()  # 275 characters
     long_owner = put_plan(book, "1.3", owner=too_long)
-    before = state(cast.assessment)
-    response = upload(client, cast.assessment, save(book))
-    assert response.status_code == 400
-    errors = {(e.row, e.column, e.message) for e in response.context["errors"]}
-    assert errors == {
+    errors, _page = refused_rows(client, cast, book)
+    assert {(e.row, e.column, e.message) for e in errors} == {
         (denominator, "Minh chứng/Ghi chú", "chỉ nhập ở dòng đầu tiên của chỉ tiêu 1.1"),
         (long_owner, "Phụ trách", "dài 275 ký tự, tối đa 255"),
     }
-    assert state(cast.assessment) == before
 
 
 @pytest.mark.django_db
@@ -542,5 +540,5 @@ def test_a_formula_typed_as_owner_is_kept_as_text_and_one_typed_as_due_date_is_r
     shown = [(c.code, c.input, c.new) for c in response.context["changes"]]
     assert shown == [("1.3", "owner", '=WEBSERVICE("http://x.invalid/")')]
     number = put_plan(book, "1.2", due="=TODAY()")
-    response = upload(client, cast.assessment, save(book))
-    assert [(e.row, e.column) for e in response.context["errors"]] == [(number, "Hạn xử lý")]
+    errors, _page = refused_rows(client, cast, book)
+    assert [(e.row, e.column) for e in errors] == [(number, "Hạn xử lý")]

@@ -71,6 +71,13 @@ def admin_user(province: Unit) -> User:
 
 
 @pytest.fixture
+def other_admin(province: Unit) -> User:
+    """The admin of another province (Hà Tĩnh)."""
+    ha_tinh = Unit.objects.create(code="ha-tinh", kind="province", name="Tỉnh Hà Tĩnh")
+    return person("quantri-ht", ha_tinh, Role.ADMIN)
+
+
+@pytest.fixture
 def directive(province: Unit) -> Document:
     doc = services.create_document(
         "test",
