@@ -78,15 +78,6 @@ class CohortImportReport:
     changed: int
 
 
-@dataclass(frozen=True)
-class CohortBatch:
-    """A checked sheet of many units: each unit's changes, ready to be written."""
-
-    changes: dict[Unit, list[EntryChange]]
-    rows: int  # data rows (blank rows are not counted)
-    values: int  # input values in `changes`
-
-
 @transaction.atomic
 def import_cohort_sheet(
     path: Path, version: FrameworkVersion, period: Period, actor: Actor
@@ -141,19 +132,6 @@ def _import(
         },
     )
     return CohortImportReport(len(assessments), parsed.rows, parsed.values, changed)
-
-
-def parse_cohort_sheet(path: Path, version: FrameworkVersion, period: Period) -> CohortBatch:
-    """Read and check the whole sheet without writing; raises CollectionError listing every
-    problem: rows without a unit first, then each unit's in the order the sheet names them."""
-    # 100,000 rows allocate ~1,000,000 objects that hold no cycle: the collector's passes
-    # over them would cost more than the parse itself.
-    with gc_paused():
-        parsed = _parse(path, version, period)
-        changes = dict(parsed.changes())
-        if parsed.errors:
-            raise CollectionError(parsed.errors)
-        return CohortBatch(changes, parsed.rows, parsed.values)
 
 
 def _parse(path: Path, version: FrameworkVersion, period: Period) -> _Parsed:
