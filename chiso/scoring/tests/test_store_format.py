@@ -1,0 +1,109 @@
+"""The base copy of a cohort's columns (scoring/store.py): what is saved loads back bit for bit
+(NaN, -0.0, appraised and finalised differences), and a copy this build cannot read (the npz
+of earlier builds, a damaged row) is never trusted: the re-score reads every entry instead,
+stores the same scores, and saves a copy in the current format."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chiso.collection.models import Entry, Period
+from chiso.frameworks.models import FrameworkVersion
+from chiso.scoring import store
+from chiso.scoring.models import CohortStore
+from chiso.scoring.tests.test_services import _communes
+from chiso.scoring.tests.test_services import version as version  # the fixture
+from chiso.scoring.tests.test_store_equivalence import _assert_fresh, _cohort, _committed
+
+
+def _columns(rng: np.random.Generator, leaves: int = 7, n: int = 50) -> store.Columns:
+    self_m = rng.integers(0, 100, (leaves, n)).astype(np.float64)
+    self_m[rng.random(self_m.shape) < 0.2] = np.nan
+    self_m[0, :3] = [-0.0, 1e300, 0.1]
+    appr_m = self_m.copy()
+    appr_m[2, 5] = 42.5
+    appr_m[3, 7] = np.nan
+    final_m = appr_m.copy()
+    final_m[1, 9] = -3.25
+    appraised = np.zeros(n, dtype=bool)
+    appraised[[5, 7]] = True
+    ids = np.arange(100, 100 + n, dtype=np.int64)
+    return store.Columns(ids, ids * 3, ids + 7, self_m, appr_m, final_m, appraised)
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return a.tobytes()
+
+
+def test_a_base_copy_loads_back_bit_for_bit_and_writable() -> None:
+    before = _columns(np.random.default_rng(3))
+    after = store.Columns.loads(before.dumps())
+    assert after is not None
+    for name in ("ids", "unit_ids", "seqs", "self_m", "appr_m", "final_m", "appraised"):
+        mine, theirs = getattr(before, name), getattr(after, name)
+        assert mine.dtype == theirs.dtype and mine.shape == theirs.shape, name
+        assert _bits(mine) == _bits(theirs), name
+        assert theirs.flags.writeable, name  # the re-score patches them in place
+    # The stages are separate arrays: patching one leaves the others as they were.
+    after.final_m[0, 0] = 5.0
+    assert np.isnan(after.self_m[0, 0]) or after.self_m[0, 0] != 5.0
+
+
+def test_a_base_copy_is_compressed() -> None:
+    columns = _columns(np.random.default_rng(4), leaves=100, n=2_000)
+    assert len(columns.dumps()) < columns.self_m.nbytes / 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: _npz(), id="npz-of-earlier-builds"),
+        pytest.param(lambda data: data[:-40], id="cut-short"),
+        pytest.param(lambda data: data[:40] + bytes(len(data) - 40), id="zeroed-body"),
+        pytest.param(lambda data: b"", id="empty"),
+    ],
+)
+def test_a_copy_this_build_cannot_read_is_no_copy(damage: object) -> None:
+    data = _columns(np.random.default_rng(5)).dumps()
+    assert callable(damage)
+    assert store.Columns.loads(damage(data)) is None
+
+
+def _npz() -> bytes:
+    out = io.BytesIO()
+    np.savez(out, ids=np.arange(3), self_m=np.zeros((2, 3)))
+    return out.getvalue()
+
+
+def _reads_entries(version: FrameworkVersion, period: Period) -> bool:
+    """Re-scores as another process would; whether it read entries."""
+    store.forget()
+    with CaptureQueriesContext(connection) as queries:
+        _committed(version, period)
+    table = Entry._meta.db_table
+    return any(table in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "stored", [_npz(), b"chiso-columns/2\n\x05\x00\x00\x00garbage"], ids=["npz", "damaged"]
+)
+def test_a_re_score_over_an_unreadable_copy_reads_every_entry_and_saves_a_new_one(
+    version: FrameworkVersion, stored: bytes
+) -> None:
+    period, _assessments = _cohort(version, "2025", _communes(3))
+    _committed(version, period)
+    assert not _reads_entries(version, period)  # nothing changed: the copy is enough
+    row = CohortStore.objects.get(version=version, period=period)
+    CohortStore.objects.filter(pk=row.pk).update(data=stored)
+    assert _reads_entries(version, period)
+    _assert_fresh(version, period)
+    saved = bytes(CohortStore.objects.get(pk=row.pk).data)
+    assert saved.startswith(b"chiso-columns/2\n")
+    assert store.Columns.loads(saved) is not None
+    assert not _reads_entries(version, period)  # the new copy is used again
