@@ -208,7 +208,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Persistent connections: opening one runs the PRAGMAs above, ~3 ms a request otherwise.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
-elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, its per-request health check without a round trip (lib/postgresql).
+    DATABASES["default"]["ENGINE"] = "chiso.lib.postgresql"
+else:
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r}: only sqlite:// and postgres:// are supported"
     )

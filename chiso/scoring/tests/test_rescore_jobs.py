@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from chiso.collection.services import ensure_period
 from chiso.collection.sheets import import_sheet
@@ -86,7 +87,7 @@ def test_a_failing_job_records_the_error_and_raises_for_the_queue(scored: None) 
 
 
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    connection.vendor != "postgresql",
     reason="a second process needs a database it can reach: the SQLite test database is in memory",
 )
 @pytest.mark.django_db(transaction=True)
