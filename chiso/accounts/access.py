@@ -46,11 +46,19 @@ def roles(user: User) -> dict[int, set[str]]:
         return {}
     cached: dict[int, set[str]] | None = getattr(user, _CACHE, None)
     if cached is None:
-        cached = {}
-        for unit_id, role in _memberships(user.pk):
-            cached.setdefault(unit_id, set()).add(role)
-        setattr(user, _CACHE, cached)
+        cached = remember_roles(user, _memberships(user.pk))
     return cached
+
+
+def remember_roles(user: Any, rows: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
+    """Keep the user's (unit id, role) rows on the user object for this request: what
+    `roles` answers from then on. The authentication backend reads them with the user, in the
+    same query, so a logged-in request costs no query of its own for them."""
+    held: dict[int, set[str]] = {}
+    for unit_id, role in rows:
+        held.setdefault(int(unit_id), set()).add(str(role))
+    setattr(user, _CACHE, held)
+    return held
 
 
 def _memberships(user_id: Any) -> list[tuple[int, str]]:

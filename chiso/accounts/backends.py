@@ -2,9 +2,12 @@
 
 `get_user` runs on every logged-in request (AuthenticationMiddleware). The ORM spends
 ≈ 0.15 ms building `User.objects.get(pk=…)` for a ≈ 0.02 ms primary-key lookup; here the same
-row is read with a prepared statement and turned into a model instance with `Model.from_db`,
-exactly what the ORM does after its query. Everything else — passwords, permissions, the
-is_active rule — is Django's ModelBackend unchanged.
+row is read with a plain statement and turned into a model instance with `Model.from_db`,
+exactly what the ORM does after its query. The same statement brings the user's memberships
+(unit, role) as a JSON list, kept on the user for `access.roles`: every permission check of
+the request reads them, and on PostgreSQL a query of their own was one more round trip per
+request. Everything else — passwords, permissions, the is_active rule — is Django's
+ModelBackend unchanged.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+
+from chiso.accounts import access
+from chiso.accounts.models import Membership
 
 
 class ModelBackend(DjangoModelBackend):
@@ -33,13 +40,17 @@ class ModelBackend(DjangoModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
+        *fields, held = row
         values = []
-        for (column, convert), value in zip(converters, row, strict=True):
+        for (column, convert), value in zip(converters, fields, strict=True):
             for converter in convert:
                 value = converter(value, column, connection)
             values.append(value)
         user = model.from_db(alias, [c.target.attname for c, _ in converters], values)
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            return None
+        access.remember_roles(user, orjson.loads(held or "[]"))
+        return user
 
 
 @functools.cache
@@ -53,8 +64,17 @@ def _statement(alias: str) -> tuple[str, list[tuple[Any, list[Any]]]]:
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.target.column) for c in columns)
     pk: Any = meta.pk
-    # Identifiers come from the model; the id is a parameter.
-    sql = f"SELECT {names} FROM {quote(meta.db_table)} WHERE {quote(pk.column)} = %s"
+    member = Membership._meta
+    fields: list[Any] = [member.get_field(f) for f in ("unit", "role", "user")]
+    unit, role, user = (quote(f.column) for f in fields)
+    table, key = quote(meta.db_table), f"{quote(meta.db_table)}.{quote(pk.column)}"
+    if connection.vendor == "postgresql":
+        pairs = f"COALESCE(json_agg(json_build_array({unit}, {role})), '[]')::text"
+    else:
+        pairs = f"json_group_array(json_array({unit}, {role}))"
+    held = f"(SELECT {pairs} FROM {quote(member.db_table)} WHERE {user} = {key})"
+    # Identifiers come from the models; the id is a parameter.
+    sql = f"SELECT {names}, {held} FROM {table} WHERE {key} = %s"
     converters = [
         (c, connection.ops.get_db_converters(c) + c.get_db_converters(connection)) for c in columns
     ]

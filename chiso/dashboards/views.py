@@ -33,8 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("dashboards:portal:index")
     # The whole page is cached under the stamp (scores, publications and plans), the filters
-    # and what decides the province (see _who): a warm page costs the session, the user, the
-    # roles and the stamp, one query each.
+    # and what decides the province (see _who): a warm page costs three queries, the session,
+    # the user with their roles (accounts/backends.py) and the stamp.
     freshness.stamp(request, plan_links.stamp_parts())  # this request's stamp, plans included
     key = _key("dashboard", _who(request), sorted(request.GET.items()))
 

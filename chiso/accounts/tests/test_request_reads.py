@@ -8,12 +8,15 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chiso.accounts import access
 from chiso.accounts.backends import ModelBackend
 from chiso.accounts.choices import Role
+from chiso.accounts.models import Membership
 from chiso.accounts.services import add_member, create_user
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +80,33 @@ def test_roles_are_read_per_request_so_a_new_role_shows_at_once(lan: User) -> No
     assert access.roles(User.objects.get(pk=lan.pk)) == {}
     add_member(lan, unit, Role.LEADER, "test")
     assert access.roles(User.objects.get(pk=lan.pk)) == {unit.pk: {Role.LEADER}}
+
+
+def test_the_backend_brings_the_users_roles_in_its_own_query(lan: User) -> None:
+    """The memberships come with the user (one query for both), as `roles` would read them:
+    several roles on one unit, several units, none at all."""
+    province = access.Unit.objects.create(code="t", kind="province", name="Tỉnh T")
+    commune = access.Unit.objects.create(code="x", kind="commune", name="Xã X", parent=province)
+    backend = ModelBackend()
+    with CaptureQueriesContext(connection) as nothing_yet:
+        bare = backend.get_user(lan.pk)
+        assert access.roles(bare) == {}
+    assert len(nothing_yet) == 1
+    add_member(lan, province, Role.LEADER, "test")
+    add_member(lan, province, Role.AUDITOR, "test")
+    add_member(lan, commune, Role.REPORTER, "test")
+    with CaptureQueriesContext(connection) as queries:
+        user = backend.get_user(lan.pk)
+        held = access.roles(user)
+    assert len(queries) == 1
+    assert held == {province.pk: {Role.LEADER, Role.AUDITOR}, commune.pk: {Role.REPORTER}}
+    assert held == access.roles(User.objects.get(pk=lan.pk))  # read by access itself
+
+
+def test_a_role_taken_away_between_two_requests_is_gone_on_the_second(lan: User) -> None:
+    province = access.Unit.objects.create(code="t", kind="province", name="Tỉnh T")
+    add_member(lan, province, Role.LEADER, "test")
+    client = logged_in(lan)
+    assert client.get("/").status_code == 200
+    Membership.objects.filter(user=lan).delete()
+    assert client.get("/").status_code == 302  # no province role: sent elsewhere
