@@ -2,12 +2,12 @@
 
 `get_user` runs on every logged-in request (AuthenticationMiddleware). The ORM spends
 ≈ 0.15 ms building `User.objects.get(pk=…)` for a ≈ 0.02 ms primary-key lookup; here the same
-row is read with a plain statement and turned into a model instance with `Model.from_db`,
-exactly what the ORM does after its query. The same statement brings the user's memberships
-(unit, role) as a JSON list, kept on the user for `access.roles`: every permission check of
-the request reads them, and on PostgreSQL a query of their own was one more round trip per
-request. Everything else — passwords, permissions, the is_active rule — is Django's
-ModelBackend unchanged.
+row is read with a plain statement (prepared on PostgreSQL) and turned into a model instance
+with `Model.from_db`, exactly what the ORM does after its query. The same statement brings
+the user's memberships (unit, role) as a JSON list, kept on the user for `access.roles`:
+every permission check of the request reads them, and on PostgreSQL a query of their own was
+one more round trip per request. Everything else — passwords, permissions, the is_active
+rule — is Django's ModelBackend unchanged.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from chiso.accounts import access
 from chiso.accounts.models import Membership
+from chiso.lib import pgquery
 
 
 class ModelBackend(DjangoModelBackend):
@@ -35,9 +36,13 @@ class ModelBackend(DjangoModelBackend):
         except ValidationError:  # a malformed id in a session is no user, as in ModelBackend
             return None
         connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk])
-            row = cursor.fetchone()
+        if alias == DEFAULT_DB_ALIAS:
+            # Prepared on PostgreSQL: planned once per connection (lib/pgquery.py).
+            row = pgquery.fetchone(sql, [pk], prepare=True)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [pk])
+                row = cursor.fetchone()
         if row is None:
             return None
         *fields, held = row

@@ -13,6 +13,7 @@ Elsewhere (SQLite) Django's own cursor runs the query. Behind a pooler in transa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +34,11 @@ def fetchone(
         return None if row is None else tuple(row)
     connection.ensure_connection()
     prepare = prepare and bool(getattr(settings, "CHISO_PG_PREPARE", True))
+    started = time.monotonic()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=prepare or None, binary=binary)
         found = cursor.fetchone()
+    if connection.queries_logged:  # DEBUG, or a test capturing queries: logged as Django's are
+        duration = time.monotonic() - started
+        connection.queries_log.append({"sql": sql, "time": f"{duration:.3f}"})
     return None if found is None else tuple(found)
