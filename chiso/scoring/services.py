@@ -282,7 +282,7 @@ def _sync(
                     (Stage.FINAL, out.final_m, final_m),
                 )
             }
-        out.self_m[:, stale], out.appr_m[:, stale], out.final_m[:, stale] = self_m, appr_m, final_m
+        out.patch(stale, self_m, appr_m, final_m)
         out.appraised[stale] = cohort.appraised
     if not same:
         return _Synced(out, int(stale.size), None, None)

@@ -107,3 +107,56 @@ def test_a_re_score_over_an_unreadable_copy_reads_every_entry_and_saves_a_new_on
     assert saved.startswith(b"chiso-columns/2\n")
     assert store.Columns.loads(saved) is not None
     assert not _reads_entries(version, period)  # the new copy is used again
+
+
+def _plain(rng: np.random.Generator, leaves: int = 5, n: int = 20) -> store.Columns:
+    """Columns with nothing appraised or finalised, as most cohorts are."""
+    self_m = rng.integers(0, 100, (leaves, n)).astype(np.float64)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    none = np.zeros(n, dtype=bool)
+    return store.Columns(ids, ids, ids, self_m, self_m.copy(), self_m.copy(), none)
+
+
+def test_stages_without_overrides_share_one_array_until_a_patch_parts_them() -> None:
+    loaded = store.Columns.loads(_plain(np.random.default_rng(6)).dumps())
+    assert loaded is not None
+    assert loaded.appr_m is loaded.self_m and loaded.final_m is loaded.self_m
+    assert loaded.nbytes == sum(
+        a.nbytes for a in (loaded.ids, loaded.unit_ids, loaded.seqs, loaded.self_m)
+    ) + loaded.appraised.nbytes
+    before = loaded.self_m.copy()
+    at = np.array([3, 4])
+    same = before[:, at] + 1
+    loaded.patch(at, same, same, same)  # a self-assessed edit: all stages alike
+    assert loaded.appr_m is loaded.self_m and loaded.final_m is loaded.self_m
+    assert np.array_equal(loaded.self_m[:, at], same)
+
+    final = same.copy()
+    final[0, 1] = -1.0  # the final stage overrides one value
+    loaded.patch(at, same, same, final)
+    assert loaded.appr_m is loaded.self_m and loaded.final_m is not loaded.appr_m
+    assert loaded.final_m[0, 4] == -1.0 and loaded.self_m[0, 4] == same[0, 1]
+
+    appraised = same.copy()
+    appraised[2, 0] = 77.0  # now an appraisal too, on another column
+    loaded.patch(np.array([9]), before[:, [9]], before[:, [9]], before[:, [9]])
+    loaded.patch(np.array([3]), same[:, [0]], appraised[:, [0]], appraised[:, [0]])
+    assert loaded.appr_m is not loaded.self_m
+    assert loaded.appr_m[2, 3] == 77.0 and loaded.self_m[2, 3] == same[2, 0]
+    assert loaded.final_m[2, 3] == 77.0 and loaded.final_m[0, 4] == -1.0
+    again = store.Columns.loads(loaded.dumps())
+    assert again is not None
+    for name in ("self_m", "appr_m", "final_m"):
+        assert _bits(getattr(again, name)) == _bits(getattr(loaded, name)), name
+
+
+def test_a_shared_stage_parts_from_an_appraisal_with_final_following_it() -> None:
+    loaded = store.Columns.loads(_plain(np.random.default_rng(8)).dumps())
+    assert loaded is not None
+    at = np.array([0])
+    mine = loaded.self_m[:, at].copy()
+    theirs = mine + 5  # the appraisal overrides every input; final keeps the appraisal's
+    loaded.patch(at, mine, theirs, theirs)
+    assert loaded.appr_m is not loaded.self_m and loaded.final_m is loaded.appr_m
+    assert np.array_equal(loaded.appr_m[:, at], theirs)
+    assert np.array_equal(loaded.self_m[:, at], mine)
