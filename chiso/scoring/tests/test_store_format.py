@@ -121,9 +121,11 @@ def test_stages_without_overrides_share_one_array_until_a_patch_parts_them() -> 
     loaded = store.Columns.loads(_plain(np.random.default_rng(6)).dumps())
     assert loaded is not None
     assert loaded.appr_m is loaded.self_m and loaded.final_m is loaded.self_m
-    assert loaded.nbytes == sum(
-        a.nbytes for a in (loaded.ids, loaded.unit_ids, loaded.seqs, loaded.self_m)
-    ) + loaded.appraised.nbytes
+    assert (
+        loaded.nbytes
+        == sum(a.nbytes for a in (loaded.ids, loaded.unit_ids, loaded.seqs, loaded.self_m))
+        + loaded.appraised.nbytes
+    )
     before = loaded.self_m.copy()
     at = np.array([3, 4])
     same = before[:, at] + 1
