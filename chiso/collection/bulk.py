@@ -174,7 +174,7 @@ def _check(change: EntryChange, indicator: Indicator, inputs_checked: bool) -> l
         return [_("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
     if change.progress is not None and change.progress not in EntryStatus.values:
         return [_("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
-    if change.due is not None and as_due_date(change.due) is None:
+    if change.due not in (None, "") and as_due_date(change.due) is None:  # "" clears it
         return [
             _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)")
             % {"c": change.code, "v": change.due}
@@ -442,7 +442,12 @@ def _fold(change: EntryChange, fields: list[Any]) -> None:
     if change.note is not None:
         fields[_SLOT["note"]] = change.note
     if change.due is not None:
-        fields[_SLOT["due"]] = as_due_date(change.due)
+        # NULL in the temporary table keeps the stored date; a due of "" clears it.
+        fields[_SLOT["due"]] = _CLEAR_DUE if change.due == "" else as_due_date(change.due)
+
+
+# A date no deadline can be: the temporary table's "clear the stored due date".
+_CLEAR_DUE = "-infinity"
 
 
 def _merge_statements() -> tuple[str, str]:
@@ -463,9 +468,18 @@ def _merge_statements() -> tuple[str, str]:
         "WHERE e.assessment_id IS NULL)"
     )
     fields = [(_column(name), name) for name in FIELDS]
-    sets = ", ".join(f"{column} = COALESCE(t.{name}, e.{column})" for column, name in fields)
+
+    def given(name: str) -> str:  # the new value ("-infinity" clears a due date)
+        if name != "due":
+            return f"t.{name}"
+        return f"(CASE WHEN t.due = '{_CLEAR_DUE}' THEN NULL ELSE t.due END)"
+
+    sets = ", ".join(
+        f"{column} = CASE WHEN t.{name} IS NULL THEN e.{column} ELSE {given(name)} END"
+        for column, name in fields
+    )
     differs = " OR ".join(
-        f"(t.{name} IS NOT NULL AND t.{name} IS DISTINCT FROM e.{column})"
+        f"(t.{name} IS NOT NULL AND {given(name)} IS DISTINCT FROM e.{column})"
         for column, name in fields
     )
     changed = (

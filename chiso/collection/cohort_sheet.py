@@ -591,6 +591,6 @@ def _extras(reader: RowReader) -> dict[str, Any]:
     return {
         "progress": _status(reader),
         "owner": _text(reader, "owner"),
-        "due": reader.date_or_none("due"),
+        "due": reader.due(),
         "note": _text(reader, "note"),
     }

@@ -217,6 +217,15 @@ def clean_cell(value: Any) -> Any:
     return value.strip() if value.isascii() and value.isprintable() else clean_line(value)
 
 
+# A cell holding only a dash clears what is stored (owner, due date, note); a blank cell keeps
+# it, so that a sheet filled for its values alone wipes nothing.
+CLEAR_MARKS = frozenset({"-", "–", "—"})
+
+
+def is_clear_mark(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.strip() in CLEAR_MARKS
+
+
 class RowReader:
     """Parses one row's cells, collecting 'dòng N, cột X: …' messages.
 
@@ -246,6 +255,10 @@ class RowReader:
         except ValueError:
             self.fail(key, _("'%(v)s' không phải là số") % {"v": raw})
             return None
+
+    def due(self, key: str = "due") -> dt.date | str | None:
+        """A due date; "" (clear it) for a dash, None (keep it) for a blank cell."""
+        return "" if is_clear_mark(self.cells.get(key)) else self.date_or_none(key)
 
     def date_or_none(self, key: str) -> dt.date | None:
         raw = self.cells.get(key)
@@ -310,7 +323,7 @@ def _row_changes(reader: RowReader, indicator: Indicator) -> list[EntryChange]:
             reader.fail(key, _("%(v)s nằm ngoài khoảng 0–%(m)s") % {"v": value, "m": limit})
     _check_diff(reader, scores)
     status = _status(reader)
-    due = reader.date_or_none("due")
+    due = reader.due()
     if len(reader.errors) > before:
         return []
     where = _("dòng %(n)s") % {"n": reader.number}
@@ -353,7 +366,10 @@ def _status(reader: RowReader) -> str | None:
 
 
 def _text(reader: RowReader, key: str) -> str | None:
+    """An owner or note: None (keep) for a blank cell, "" (clear) for a dash."""
     raw = reader.cells.get(key)
+    if is_clear_mark(raw):
+        return ""
     return None if raw is None else str(raw)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -192,15 +193,20 @@ def _validate(sheet: Worksheet, rows: list[TemplateRow]) -> None:
 
 
 def _validate_plans(sheet: Worksheet, numbers: list[int]) -> None:
-    """A real date in "Hạn xử lý", an owner that fits the database column."""
+    """A real date in "Hạn xử lý" (or a dash, which clears it), an owner that fits the
+    database column."""
     if not numbers:
         return
     start, end = (str(int(to_excel(day))) for day in DATE_RANGE)
+    # Relative to the first cell of the range (the lowest row), as Excel reads it.
+    cell = f"{get_column_letter(DUE)}{min(numbers)}"
     due = DataValidation(
-        type="date", operator="between", formula1=start, formula2=end, allow_blank=True
+        type="custom",
+        formula1=f'OR({cell}="-",AND(ISNUMBER({cell}),{cell}>={start},{cell}<={end}))',
+        allow_blank=True,
     )
-    due.error = "Nhập ngày có thật, dạng dd/mm/yyyy."
-    due.prompt = "Ngày dạng dd/mm/yyyy"
+    due.error = "Nhập ngày có thật, dạng dd/mm/yyyy, hoặc dấu - để xóa hạn."
+    due.prompt = "Ngày dạng dd/mm/yyyy; dấu - để xóa hạn"
     due.showInputMessage = True
     longest = str(OWNER_MAX)
     owner = DataValidation(

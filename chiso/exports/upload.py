@@ -6,9 +6,9 @@ message). Nothing is written until `commit`, which goes through the workflow's
 
 Blank cells: an emptied "Giá trị" clears that input (the template is a full copy of the
 inputs), while an emptied "Phụ trách", "Hạn xử lý" or "Minh chứng/Ghi chú" keeps what is
-stored, as the tracking-sheet import does (an `EntryChange` field left None is left as it is;
-`apply_changes` cannot clear a due date). A template made before these three columns
-existed is read without them and leaves them as they are.
+stored, as the tracking-sheet import does (an `EntryChange` field left None is left as it
+is). A dash ("-") in one of those three clears it (sheets.CLEAR_MARKS). A template made
+before these three columns existed is read without them and leaves them as they are.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from chiso.accounts.services import Actor
 from chiso.collection.models import Assessment
 from chiso.collection.services import CollectionError, EntryChange, validate_inputs
-from chiso.collection.sheets import RowReader
+from chiso.collection.sheets import RowReader, is_clear_mark
 from chiso.collection.workflow import save_self_inputs
 from chiso.exports.template import (
     CODE,
@@ -86,10 +86,11 @@ class RowError:
 
 @dataclass(frozen=True)
 class Plan:
-    """A leaf's owner, due date and note as read from its first row; None where blank."""
+    """A leaf's owner, due date and note as read from its first row; None where blank (kept),
+    "" where a dash clears it."""
 
     owner: str | None
-    due: dt.date | None
+    due: dt.date | str | None
     note: str | None
 
 
@@ -381,7 +382,7 @@ def _plan(number: int, cells: list[Any], result: Preview) -> Plan | None:
     errors: list[str] = []
     due_label = HEADERS[DUE - 1]
     due_raw = clean_line(raw["due"]) if isinstance(raw["due"], str) else raw["due"]
-    due = RowReader(number, {due_label: due_raw}, errors).date_or_none(due_label)
+    due = RowReader(number, {due_label: due_raw}, errors).due(due_label)
     result.errors += [RowError(number, due_label, e.split(": ", 1)[-1]) for e in errors]
     owner = _text(raw["owner"], one_line=True)
     if owner is not None and len(owner) > OWNER_MAX:
@@ -399,6 +400,8 @@ def _text(raw: Any, *, one_line: bool) -> str | None:
     text, as the tracking-sheet import does; exports neutralise it (spreadsheet_safety)."""
     if raw is None:
         return None
+    if is_clear_mark(raw):
+        return ""
     text = clean_line(str(raw)) if one_line else clean(str(raw)).strip()
     return text or None
 
@@ -411,8 +414,8 @@ def _collect_plans(
         entry = entries[code]
         for name in PLAN_COLUMNS:
             new, old = getattr(plan, name), getattr(entry, name)
-            if new is None or new == old:
-                continue
+            if new is None or new == old or (new == "" and not old):
+                continue  # kept, unchanged, or a dash where nothing is stored
             stored = new.isoformat() if isinstance(new, dt.date) else new
             result.plans.setdefault(code, {})[name] = stored
             label = HEADERS[PLAN_COLUMNS[name] - 1]
@@ -443,7 +446,7 @@ def _change(code: str, inputs: dict[str, Any] | None, plan: dict[str, str]) -> E
         code,
         dict(inputs) if inputs is not None else None,
         owner=plan.get("owner"),
-        due=dt.date.fromisoformat(due) if due else None,
+        due=dt.date.fromisoformat(due) if due else due,  # "" clears it; None keeps it
         note=plan.get("note"),
     )
 

@@ -394,6 +394,34 @@ def test_blank_owner_and_note_cells_clear_them_in_csv_and_keep_them_in_xlsx(
     assert got["tinh.xa-2", ratio][3::2] == ("Chị Lan", "sổ")
 
 
+def test_a_dash_clears_a_stored_owner_due_date_or_note_and_a_blank_keeps_it(
+    version: FrameworkVersion, units: list[Unit], tmp_path: Path
+) -> None:
+    """In .xlsx and CSV alike: "-" (or an en or em dash) clears; a blank due date keeps."""
+    ratio = leaf(version, "ratio")
+    header = ["Đơn vị", "Mã", "Mã ô nhập", "Tự đánh giá", "Phụ trách", "Hạn xử lý", "Ghi chú"]
+    period = ensure_period("2025")
+    first = [
+        [unit, ratio, "numerator", 1, "Chị Lan", "30/09/2025", "sổ"]
+        for unit in ("tinh.xa-1", "tinh.xa-2")
+    ]
+    import_cohort_sheet(write_csv(tmp_path / "a.csv", header, first), version, period, "t")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(["tinh.xa-1", ratio, "numerator", 2, "-", "–", "—"])
+    sheet.append(["tinh.xa-2", ratio, "numerator", 2, None, None, None])
+    book.save(tmp_path / "b.xlsx")
+    import_cohort_sheet(tmp_path / "b.xlsx", version, period, "t")
+    got = _entries("tinh.xa-1", "tinh.xa-2")
+    assert got["tinh.xa-1", ratio][3:] == ("", None, "")
+    assert got["tinh.xa-2", ratio][3:] == ("Chị Lan", dt.date(2025, 9, 30), "sổ")
+    dashed = [["tinh.xa-2", ratio, "numerator", 3, "Chị Lan", " - ", "sổ"]]
+    import_cohort_sheet(write_csv(tmp_path / "c.csv", header, dashed), version, period, "t")
+    assert _entries("tinh.xa-2")["tinh.xa-2", ratio][3:] == ("Chị Lan", None, "sổ")
+
+
 def test_a_sheet_with_a_known_problem_is_refused_before_anything_is_locked_or_written(
     version: FrameworkVersion, units: list[Unit], tmp_path: Path
 ) -> None:

@@ -353,12 +353,18 @@ def test_owner_due_and_note_are_pre_filled_on_a_leafs_first_row_with_a_real_date
     assert all(sheet.cell(numerator, c).protection.locked is False for c in (OWNER, DUE, NOTE))
     assert [sheet.cell(denominator, c).value for c in (OWNER, DUE, NOTE)] == [None] * 3
     assert all(sheet.cell(denominator, c).protection.locked is True for c in (OWNER, DUE, NOTE))
-    (dates,) = [v for v in sheet.data_validations.dataValidation if v.type == "date"]
+    (dates,) = [v for v in sheet.data_validations.dataValidation if v.type == "custom"]
     covered = {str(r) for r in dates.sqref.ranges}
     letter = sheet.cell(1, DUE).column_letter
     assert f"{letter}{numerator}" in covered and f"{letter}{denominator}" not in covered
     assert f"{letter}{first_row(sheet, '2.1')}" in covered
-    assert (dates.operator, dates.allow_blank, dates.showErrorMessage) == ("between", True, True)
+    # A date between 2000 and 2100, or a dash (clears it); relative to the range's first cell.
+    top = min(int(r[len(letter) :]) for r in covered)
+    cell = f"{letter}{top}"
+    assert dates.formula1 == (
+        f'OR({cell}="-",AND(ISNUMBER({cell}),{cell}>=36526,{cell}<=73415))'
+    )
+    assert (dates.allow_blank, dates.showErrorMessage) == (True, True)
 
 
 @pytest.mark.django_db
@@ -457,6 +463,32 @@ def test_blank_owner_due_and_note_cells_keep_what_is_stored(cast: Cast, client: 
     assert commit(client, cast.assessment, response.context["preview"].checksum).status_code == 302
     assert planned(cast, "1.1") == (PLAN["owner"], PLAN["due"], PLAN["note"])
     assert cast.assessment.entries.get(indicator__code="1.3").self_inputs == {"count": 7}
+
+
+@pytest.mark.django_db
+def test_a_dash_in_owner_due_or_note_clears_it_and_the_preview_says_so(
+    cast: Cast, client: Client
+) -> None:
+    cast.fill()
+    plan(cast)
+    plan(cast, "1.3", owner="Văn phòng", due=dt.date(2025, 12, 31), note="Giữ nguyên")
+    client.force_login(cast.reporter)
+    book = download(client, cast.assessment)
+    put_plan(book, "1.1", owner="-", due=" – ", note="—")
+    put_plan(book, "1.3", due="-")
+    put_plan(book, "2.1", owner="-")  # nothing stored there: nothing to clear
+    response = upload(client, cast.assessment, save(book))
+    shown = {(c.code, c.input, c.old, c.new) for c in response.context["changes"]}
+    assert shown == {
+        ("1.1", "owner", PLAN["owner"], None),
+        ("1.1", "due", "30/09/2025", None),
+        ("1.1", "note", PLAN["note"], None),
+        ("1.3", "due", "31/12/2025", None),
+    }
+    assert commit(client, cast.assessment, response.context["preview"].checksum).status_code == 302
+    assert planned(cast, "1.1") == ("", None, "")
+    assert planned(cast, "1.3") == ("Văn phòng", None, "Giữ nguyên")
+    assert planned(cast, "2.1")[0] in ("", None)
 
 
 @pytest.mark.django_db
