@@ -19,7 +19,7 @@ import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import connections, router
 
 from chiso.accounts import access
 from chiso.accounts.models import Membership
@@ -36,13 +36,8 @@ class ModelBackend(DjangoModelBackend):
         except ValidationError:  # a malformed id in a session is no user, as in ModelBackend
             return None
         connection = connections[alias]
-        if alias == DEFAULT_DB_ALIAS:
-            # Prepared on PostgreSQL: planned once per connection (lib/pgquery.py).
-            row = pgquery.fetchone(sql, [pk], prepare=True)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [pk])
-                row = cursor.fetchone()
+        # Prepared on PostgreSQL: planned once per connection (lib/pgquery.py).
+        row = pgquery.fetchone(sql, [pk], prepare=True, using=alias)
         if row is None:
             return None
         *fields, held = row

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import connections, router
 from django.utils import timezone
 
 from chiso.lib import pgquery
@@ -31,13 +31,8 @@ class SessionStore(DatabaseSessionStore):
         # The table name comes from the model, the key and the time are parameters.
         sql = f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s"
         params = [self.session_key, timezone.now()]
-        if alias == DEFAULT_DB_ALIAS:
-            # Prepared on PostgreSQL: planned once per connection (lib/pgquery.py).
-            row = pgquery.fetchone(sql, params, prepare=True)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
+        # Prepared on PostgreSQL: planned once per connection (lib/pgquery.py).
+        row = pgquery.fetchone(sql, params, prepare=True, using=alias)
         if row is None:
             # As the database backend does: an unknown or expired key starts a new session.
             self._session_key = None

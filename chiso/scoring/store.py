@@ -278,7 +278,7 @@ def forget() -> None:
 
 class _Cache:
     """Least recently used cohorts, bounded in bytes (CHISO_SCORING_CACHE_MB, default 256:
-    a national cohort is ~15 MB), shared by the threads of a process."""
+    a national cohort is ~17 MB), shared by the threads of a process."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[tuple[int, int], tuple[tuple[Any, ...], Warm]] = OrderedDict()

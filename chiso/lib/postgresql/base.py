@@ -45,8 +45,9 @@ def _quiet(connection: psycopg.Connection[Any]) -> bool:
     if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return False
     try:
-        socket = connection.pgconn.socket
-        readable, _, _ = select.select([socket], [], [], 0)
+        poller = select.poll()  # poll, not select: any descriptor number
+        poller.register(connection.pgconn.socket, select.POLLIN | select.POLLPRI)
+        ready = poller.poll(0)
     except (OSError, ValueError, psycopg.Error):
         return False
-    return not readable
+    return not ready
