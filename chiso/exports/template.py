@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from chiso.collection.models import Assessment, Entry
+from chiso.collection.sheets import CLEAR_MARKS
 from chiso.exports.leaves import describe, entries_in_order, input_specs
 from chiso.frameworks.models import Indicator
 from chiso.lib.spreadsheet_safety import write_cell
@@ -200,9 +201,10 @@ def _validate_plans(sheet: Worksheet, numbers: list[int]) -> None:
     start, end = (str(int(to_excel(day))) for day in DATE_RANGE)
     # Relative to the first cell of the range (the lowest row), as Excel reads it.
     cell = f"{get_column_letter(DUE)}{min(numbers)}"
+    dashes = ",".join(f'TRIM({cell})="{mark}"' for mark in sorted(CLEAR_MARKS))
     due = DataValidation(
         type="custom",
-        formula1=f'OR({cell}="-",AND(ISNUMBER({cell}),{cell}>={start},{cell}<={end}))',
+        formula1=f"OR({dashes},AND(ISNUMBER({cell}),{cell}>={start},{cell}<={end}))",
         allow_blank=True,
     )
     due.error = "Nhập ngày có thật, dạng dd/mm/yyyy, hoặc dấu - để xóa hạn."

@@ -213,7 +213,7 @@ def _read_columns(
     """The columns of the assessments in `rows`, read from their entries."""
     ids, units, seqs = rows
     cohort = _read_cohort(version, period, meta, ids.tolist(), units.tolist(), whole=True)
-    self_m, appr_m, final_m = _matrices(cohort, meta)
+    self_m, appr_m, final_m = store.shared(*_matrices(cohort, meta))
     return store.Columns(ids, units, seqs, self_m, appr_m, final_m, cohort.appraised)
 
 
@@ -287,6 +287,7 @@ def _sync(
         out.patch(stale, self_m, appr_m, final_m)
         out.appraised[stale] = cohort.appraised
     if not same:
+        out.self_m, out.appr_m, out.final_m = store.shared(out.self_m, out.appr_m, out.final_m)
         return _Synced(out, int(stale.size), None, None)
     return _Synced(out, int(stale.size), stale, changed if stale.size else {})
 

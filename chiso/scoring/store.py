@@ -30,6 +30,7 @@ from typing import Any
 import lz4.block
 import numpy as np
 import numpy.typing as npt
+import xxhash
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -119,7 +120,9 @@ class Columns:
         body = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
         packed = lz4.block.compress(body, store_size=False)
         sizes = len(header).to_bytes(4, "little") + len(body).to_bytes(8, "little")
-        return b"".join((_MAGIC, sizes, header, packed))
+        # An LZ4 block has no checksum of its own: xxh3 of the arrays, checked on load.
+        digest = xxhash.xxh3_64_digest(body)
+        return b"".join((_MAGIC, sizes, digest, header, packed))
 
     @classmethod
     def loads(cls, data: bytes) -> Columns | None:
@@ -133,11 +136,30 @@ class Columns:
             ids, units, seqs, appraised = (
                 arrays[k] for k in ("ids", "unit_ids", "seqs", "appraised")
             )
-        except (KeyError, ValueError, IndexError, TypeError, lz4.block.LZ4BlockError):
+        except (
+            KeyError,
+            ValueError,
+            IndexError,
+            TypeError,
+            OverflowError,
+            MemoryError,
+            lz4.block.LZ4BlockError,
+        ):
             return None
         if not len(ids) == len(units) == len(seqs) == len(appraised) == self_m.shape[1]:
             return None
         return cls(ids, units, seqs, self_m, appr_m, final_m, appraised)
+
+
+def shared(self_m: Floats, appr_m: Floats, final_m: Floats) -> tuple[Floats, Floats, Floats]:
+    """The three stages, each later one the same array as the one before when it holds the
+    same values (see Columns)."""
+    if appr_m is not self_m and not differs(self_m, appr_m).any():
+        final_m = self_m if final_m is appr_m else final_m
+        appr_m = self_m
+    if final_m is not appr_m and not differs(appr_m, final_m).any():
+        final_m = appr_m
+    return self_m, appr_m, final_m
 
 
 def _then(before: Floats, at: Ints, values: Floats) -> Floats:
@@ -151,7 +173,7 @@ def _then(before: Floats, at: Ints, values: Floats) -> Floats:
 
 
 # Base copies start with this; anything else (the npz copies of earlier builds) is not read.
-_MAGIC = b"chiso-columns/2\n"
+_MAGIC = b"chiso-columns/3\n"
 
 
 def _unpack(data: bytes) -> dict[str, npt.NDArray[Any]]:
@@ -161,11 +183,18 @@ def _unpack(data: bytes) -> dict[str, npt.NDArray[Any]]:
     at = len(_MAGIC)
     size = int.from_bytes(data[at : at + 4], "little")
     length = int.from_bytes(data[at + 4 : at + 12], "little")
-    layout = json.loads(data[at + 12 : at + 12 + size])
+    digest = data[at + 12 : at + 20]
+    start = at + 20 + size
+    # LZ4 packs at most 255:1; a length beyond that is a damaged header, not a copy.
+    if length > 255 * max(len(data) - start, 0) + 64:
+        raise ValueError("base copy header: implausible length")
+    layout = json.loads(data[at + 20 : start])
     # A bytearray: the arrays are patched in place by the re-score (services._sync).
     body = lz4.block.decompress(
-        memoryview(data)[at + 12 + size :], uncompressed_size=length, return_bytearray=True
+        memoryview(data)[start:], uncompressed_size=length, return_bytearray=True
     )
+    if xxhash.xxh3_64_digest(body) != digest:
+        raise ValueError("base copy damaged: checksum")
     arrays: dict[str, npt.NDArray[Any]] = {}
     offset = 0
     for name, dtype, shape in layout:

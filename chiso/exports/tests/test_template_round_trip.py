@@ -361,9 +361,8 @@ def test_owner_due_and_note_are_pre_filled_on_a_leafs_first_row_with_a_real_date
     # A date between 2000 and 2100, or a dash (clears it); relative to the range's first cell.
     top = min(int(r[len(letter) :]) for r in covered)
     cell = f"{letter}{top}"
-    assert dates.formula1 == (
-        f'OR({cell}="-",AND(ISNUMBER({cell}),{cell}>=36526,{cell}<=73415))'
-    )
+    dashes = ",".join(f'TRIM({cell})="{mark}"' for mark in ("-", "–", "—"))
+    assert dates.formula1 == f"OR({dashes},AND(ISNUMBER({cell}),{cell}>=36526,{cell}<=73415))"
     assert (dates.allow_blank, dates.showErrorMessage) == (True, True)
 
 

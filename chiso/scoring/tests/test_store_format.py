@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import lz4.block
 import numpy as np
 import pytest
 from django.db import connection
@@ -49,9 +50,9 @@ def test_a_base_copy_loads_back_bit_for_bit_and_writable() -> None:
         assert mine.dtype == theirs.dtype and mine.shape == theirs.shape, name
         assert _bits(mine) == _bits(theirs), name
         assert theirs.flags.writeable, name  # the re-score patches them in place
-    # The stages are separate arrays: patching one leaves the others as they were.
-    after.final_m[0, 0] = 5.0
-    assert np.isnan(after.self_m[0, 0]) or after.self_m[0, 0] != 5.0
+    # Overrides on both later stages: three arrays, none a view of another.
+    assert not np.shares_memory(after.self_m, after.appr_m)
+    assert not np.shares_memory(after.appr_m, after.final_m)
 
 
 def test_a_base_copy_is_compressed() -> None:
@@ -66,12 +67,48 @@ def test_a_base_copy_is_compressed() -> None:
         pytest.param(lambda data: data[:-40], id="cut-short"),
         pytest.param(lambda data: data[:40] + bytes(len(data) - 40), id="zeroed-body"),
         pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda data: _flip(data, -100), id="a-flipped-byte"),
+        pytest.param(lambda data: _flip(data, 25), id="an-implausible-length"),
+        pytest.param(lambda data: _other_values(data), id="valid-lz4-other-values"),
     ],
 )
 def test_a_copy_this_build_cannot_read_is_no_copy(damage: object) -> None:
     data = _columns(np.random.default_rng(5)).dumps()
     assert callable(damage)
     assert store.Columns.loads(damage(data)) is None
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    out = bytearray(data)
+    out[at] ^= 0x40
+    return bytes(out)
+
+
+def _other_values(data: bytes) -> bytes:
+    """The same header and checksum over a well-formed LZ4 block of other values: what a
+    damaged block that still decodes would give."""
+    at = len(b"chiso-columns/3\n")
+    size = int.from_bytes(data[at : at + 4], "little")
+    length = int.from_bytes(data[at + 4 : at + 12], "little")
+    start = at + 20 + size
+    body = bytearray(lz4.block.decompress(data[start:], uncompressed_size=length))
+    body[3 * 50 * 8 + 100] ^= 0x01  # a bit of a value in self_m (after ids, units, seqs)
+    return data[:start] + lz4.block.compress(bytes(body), store_size=False)
+
+
+def test_stages_read_from_entries_share_while_alike() -> None:
+    rng = np.random.default_rng(9)
+    self_m = rng.random((3, 4))
+    same = store.shared(self_m, self_m.copy(), self_m.copy())
+    assert same[1] is self_m and same[2] is self_m
+    final = self_m.copy()
+    final[1, 2] = -1.0
+    parted = store.shared(self_m, self_m.copy(), final)
+    assert parted[1] is self_m and parted[2] is final
+    appraised = self_m.copy()
+    appraised[0, 0] = 9.0
+    both = store.shared(self_m, appraised, appraised.copy())
+    assert both[1] is appraised and both[2] is appraised
 
 
 def _npz() -> bytes:
@@ -91,7 +128,7 @@ def _reads_entries(version: FrameworkVersion, period: Period) -> bool:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "stored", [_npz(), b"chiso-columns/2\n\x05\x00\x00\x00garbage"], ids=["npz", "damaged"]
+    "stored", [_npz(), b"chiso-columns/3\n\x05\x00\x00\x00garbage"], ids=["npz", "damaged"]
 )
 def test_a_re_score_over_an_unreadable_copy_reads_every_entry_and_saves_a_new_one(
     version: FrameworkVersion, stored: bytes
@@ -104,7 +141,7 @@ def test_a_re_score_over_an_unreadable_copy_reads_every_entry_and_saves_a_new_on
     assert _reads_entries(version, period)
     _assert_fresh(version, period)
     saved = bytes(CohortStore.objects.get(pk=row.pk).data)
-    assert saved.startswith(b"chiso-columns/2\n")
+    assert saved.startswith(b"chiso-columns/3\n")
     assert store.Columns.loads(saved) is not None
     assert not _reads_entries(version, period)  # the new copy is used again
 
