@@ -28,12 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chiso.accounts.services import Actor
-from chiso.collection.choices import EntryStatus
 from chiso.collection.models import Assessment, Entry
 from chiso.collection.services import (
     CollectionError,
     EntryChange,
     as_due_date,
+    field_problem,
     validate_inputs,
 )
 from chiso.frameworks.models import Indicator
@@ -170,15 +170,9 @@ def _no_entry(change: EntryChange) -> str:
 
 
 def _check(change: EntryChange, indicator: Indicator, inputs_checked: bool) -> list[str]:
-    if change.stage not in STAGE_FIELDS:
-        return [_("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
-    if change.progress is not None and change.progress not in EntryStatus.values:
-        return [_("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
-    if change.due not in (None, "") and as_due_date(change.due) is None:  # "" clears it
-        return [
-            _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)")
-            % {"c": change.code, "v": change.due}
-        ]
+    problem = field_problem(change)
+    if problem is not None:
+        return [problem]
     if change.inputs is None or inputs_checked:
         return []
     return validate_inputs(indicator, change.inputs)

@@ -341,19 +341,27 @@ def _check_change(change: EntryChange, entries: Mapping[str, Entry]) -> list[str
         return [
             prefix + _("mã chỉ tiêu '%(code)s' không có trong bản đánh giá") % {"code": change.code}
         ]
-    if change.stage not in _STAGE_FIELD:
-        return [prefix + _("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}]
-    if change.progress is not None and change.progress not in EntryStatus.values:
-        return [prefix + _("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}]
-    if change.due not in (None, "") and as_due_date(change.due) is None:
-        return [
-            prefix
-            + _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)")
-            % {"c": change.code, "v": change.due}
-        ]
+    problem = field_problem(change)
+    if problem is not None:
+        return [prefix + problem]
     if change.inputs is None:
         return []
     return [prefix + m for m in validate_inputs(entry.indicator, change.inputs)]
+
+
+def field_problem(change: EntryChange) -> str | None:
+    """What is wrong with a change's stage, progress or due date (the first found), or None.
+    A due date of "" is no problem: it clears the stored one. Shared with the bulk writer."""
+    if change.stage not in _STAGE_FIELD:
+        return _("giai đoạn '%(s)s' không hợp lệ") % {"s": change.stage}
+    if change.progress is not None and change.progress not in EntryStatus.values:
+        return _("tình trạng '%(s)s' không hợp lệ") % {"s": change.progress}
+    if change.due not in (None, "") and as_due_date(change.due) is None:
+        return _("%(c)s · Hạn xử lý: '%(v)s' không phải là ngày có thật (dd/mm/yyyy)") % {
+            "c": change.code,
+            "v": change.due,
+        }
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -4,15 +4,12 @@ Django's cursors do, and errors come out as Django's, marking the connection."""
 
 from __future__ import annotations
 
-import select
-import time
-from typing import Any
-
 import pytest
 from django.db import DatabaseError, connection, connections
 from django.test import override_settings
 
 from chiso.lib import pgquery
+from chiso.lib.tests.test_pg_health import _wait_readable
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's reads"),
@@ -54,19 +51,10 @@ def _terminate(pid: int) -> None:
         other.close()
 
 
-def _wait_readable(raw: Any) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if select.select([raw.pgconn.socket], [], [], 0.05)[0]:
-            return
-    raise AssertionError("the server's goodbye never reached the socket")
-
-
 def test_a_connection_the_server_dropped_is_replaced_before_the_read() -> None:
     (pid,) = pgquery.fetchone("SELECT pg_backend_pid()") or ()
-    raw = connection.connection
     _terminate(pid)
-    _wait_readable(raw)
+    _wait_readable(connection)
     connection.close_if_unusable_or_obsolete()  # a new request starts
     (again,) = pgquery.fetchone("SELECT pg_backend_pid()", prepare=True) or ()
     assert again != pid
