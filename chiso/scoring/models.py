@@ -16,14 +16,19 @@ class ScoreSnapshot(models.Model):
     `flags` maps leaf codes to the engine's flag names (missing input, invalid, clamped).
     """
 
+    # No index of their own for assessment, unit and version: the unique (assessment, stage)
+    # and the indexes below lead with them (each index costs every row written).
     assessment = models.ForeignKey(
-        "collection.Assessment", on_delete=models.CASCADE, related_name="snapshots"
+        "collection.Assessment",
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        db_index=False,
     )
     stage = models.CharField(max_length=16, choices=Stage.choices)
     # Denormalised so rankings and dashboards filter without joins.
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
     version = models.ForeignKey(
-        "frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+"
+        "frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     period = models.ForeignKey("collection.Period", on_delete=models.CASCADE, related_name="+")
     total = models.FloatField(_("tổng điểm"))
@@ -34,10 +39,11 @@ class ScoreSnapshot(models.Model):
     ranks = models.JSONField(default=dict)
     flags = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
-    # blake2b of the scored content (services._Scores.digest_rows): a re-score rewrites only
-    # the rows whose content changed. Empty for rows written before it existed (rewritten on
-    # their next re-score).
-    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # blake2b of the scores, then of the ranks (services._Scores.digest_rows): a re-score
+    # rewrites only the rows whose content changed, and of those whose ranks only moved only
+    # the rank columns. Rows written before (empty, or one 32-digit half) are rewritten whole
+    # on their next re-score.
+    digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["rank", "unit__code"]

@@ -21,6 +21,13 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[3]
 # The indexes that the newest migrations of collection, scoring and plans create.
 NEW_INDEXES = {"assessment_unit_period", "assessment_cohort", "snapshot_unit_cohort"}
+# The snapshots' own indexes of assessment, unit and version, which scoring 0006 drops (the
+# unique (assessment, stage) and the cohort indexes lead with those columns).
+DROPPED_INDEXES = {
+    "scoring_scoresnapshot_assessment_id_4a44feaf",
+    "scoring_scoresnapshot_unit_id_28a56b52",
+    "scoring_scoresnapshot_version_id_f19e0c58",
+}
 
 
 @pytest.fixture
@@ -54,9 +61,16 @@ def state():
         tables = connection.introspection.table_names(cursor)
         names = {name for table in tables
                  for name in connection.introspection.get_constraints(cursor, table)}
+        compression = None
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT attcompression FROM pg_attribute WHERE attname = 'points' "
+                "AND attrelid = 'scoring_scoresnapshot'::regclass"
+            )
+            compression = cursor.fetchone()[0]
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return {"indexes": sorted(names), "pending": len(pending)}
+    return {"indexes": sorted(names), "pending": len(pending), "compression": compression}
 
 out = []
 call_command("migrate", verbosity=0)
@@ -96,3 +110,8 @@ def test_migrations_apply_to_an_empty_database_and_the_newest_step_goes_back_and
     assert not NEW_INDEXES & set(back["indexes"])
     assert again["pending"] == 0
     assert set(again["indexes"]) == set(latest["indexes"])
+    # scoring 0006 went back (its dependency on collection 0006) and forth with the others
+    assert not DROPPED_INDEXES & set(latest["indexes"])
+    assert set(back["indexes"]) >= DROPPED_INDEXES
+    if connection.vendor == "postgresql":  # snapshots' JSON compressed with LZ4, then pglz
+        assert (latest["compression"], back["compression"]) == ("l", "p")

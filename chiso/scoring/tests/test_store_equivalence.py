@@ -474,6 +474,76 @@ def test_another_process_trusts_the_recorded_digest_only_while_it_matches(
     _assert_fresh(version, period)
 
 
+def _rows(version: FrameworkVersion) -> dict[Key, tuple[int, Any, int | None]]:
+    """(id, computed_at, rank) of every stored snapshot."""
+    rows = ScoreSnapshot.objects.filter(version=version)
+    return {(a, s): (pk, at, r) for a, s, pk, at, r in rows.values_list(
+        "assessment_id", "stage", "pk", "computed_at", "rank")}  # fmt: skip
+
+
+_LIFT = [  # u0, last of the cohort, passes u1 and u2; nothing changes the best 2.1
+    EntryChange("1.1", {"numerator": 100, "denominator": 100}),
+    EntryChange("1.2", {"value": 1}),
+]
+
+
+@pytest.mark.django_db
+@PROCESS
+def test_rows_whose_ranks_only_moved_are_updated_in_place(
+    version: FrameworkVersion, forget: bool
+) -> None:
+    """An edit that lifts one unit past others: its rows are written again (new ids), the
+    rows it passed keep their ids with new ranks (computed again), the others are not
+    touched; every row equals a fresh computation."""
+    period, (u0, *others) = _cohort(version, "2025", _communes(5))
+    _committed(version, period)
+    before = _rows(version)
+    assert before[u0.pk, "self"][2] == 5
+    apply_changes(u0, _LIFT, "test")
+    report = _rescore(version, period, forget=forget)
+    after = _rows(version)
+    old_ids = {pk for pk, _at, _rank in before.values()}
+    passed = [a for a in others if after[a.pk, "self"][2] != before[a.pk, "self"][2]]
+    assert len(passed) >= 2 and len(passed) < len(others)  # some moved, some did not
+    assert report.written == 2 * (1 + len(passed))  # the self and final stages
+    for stage in ("self", "final"):
+        assert after[u0.pk, stage][0] not in old_ids
+        assert after[u0.pk, stage][2] < 5
+        for a in others:
+            pk, at, rank = after[a.pk, stage]
+            if a in passed:  # the same row, its rank and computed_at updated
+                assert pk == before[a.pk, stage][0] and at > before[a.pk, stage][1]
+                assert rank == before[a.pk, stage][2] + 1
+            else:
+                assert after[a.pk, stage] == before[a.pk, stage]
+    digests = ScoreSnapshot.objects.filter(version=version).values_list("digest", flat=True)
+    assert {len(d) for d in digests} == {64}
+
+
+@pytest.mark.django_db
+def test_rows_with_a_digest_of_the_older_form_are_written_whole(
+    version: FrameworkVersion,
+) -> None:
+    """Rows written before the digest had two halves (32 digits) cannot tell a move in the
+    ranking from a change of scores: another process writes them whole, once."""
+    period, (u0, *_others) = _cohort(version, "2025", _communes(5))
+    _committed(version, period)
+    for row in ScoreSnapshot.objects.filter(version=version):
+        ScoreSnapshot.objects.filter(pk=row.pk).update(digest=row.digest[:32])
+    before = _rows(version)
+    apply_changes(u0, _LIFT, "test")
+    report = _rescore(version, period, forget=True)
+    after = _rows(version)
+    # Every row whose content changed, moved ranks included, is written whole (new ids);
+    # the rest differ only in their digest's form: they too are written again, once.
+    assert report.written == 10
+    assert not {pk for pk, _at, _r in after.values()} & {pk for pk, _at, _r in before.values()}
+    digests = ScoreSnapshot.objects.filter(version=version).values_list("digest", flat=True)
+    assert {len(d) for d in digests} == {64}
+    store.forget()
+    _assert_unchanged(version, period)
+
+
 # --- 6. a full replace writes the rows the incremental path writes ----------------------------
 
 
