@@ -878,6 +878,7 @@ def _store(
     new: list[tuple[_Scores, int]] = []
     moved: list[tuple[_Scores, int]] = []  # stored rows whose ranks only changed
     stored: dict[Key, str] | None = None
+    digests: dict[tuple[str, int], str] = {}  # of fresh rows, by (stage, row), once each
     # Every stage compared row by row with the same stages of the same assessments: the
     # stored rows are the fresh ones' (no key sets to build, ~4 ms for a national cohort).
     alike = previous is not None and set(previous) == {scores.stage for scores in fresh}
@@ -895,17 +896,13 @@ def _store(
             continue
         else:
             stored = _stored_digests(version, period) if stored is None else stored
-            digests = scores.digest_rows(np.arange(len(scores.ids)))
-            for i, digest in enumerate(digests):
-                before_digest = stored.get(scores.key(i))
+            for i, digest in enumerate(scores.digest_rows(np.arange(len(scores.ids)))):
+                digests[scores.stage, i] = digest
+                before_digest = stored.get(scores.key(i), "")
                 if before_digest == digest:
                     continue
                 # A digest of the older form (one 32-digit hash of everything) has no halves.
-                if (
-                    before_digest is not None
-                    and len(before_digest) == len(digest)
-                    and (before_digest[:32] == digest[:32])
-                ):
+                if len(before_digest) == len(digest) and before_digest[:32] == digest[:32]:
                     moved.append((scores, i))
                 else:
                     new.append((scores, i))
@@ -938,9 +935,10 @@ def _store(
                 chunk = ids[start : start + _BATCH]
                 # By (assessment, stage), the unique index: an assessment is in one cohort.
                 ScoreSnapshot.objects.filter(assessment_id__in=chunk, stage=stage).delete()
+    digests.update(_row_digests([r for r in new + moved if (r[0].stage, r[1]) not in digests]))
     now = timezone.now()
-    _update_ranks(moved, now)
-    _insert(version, period, new, now)
+    _update_ranks(moved, now, digests)
+    _insert(version, period, new, now, digests)
     return changed
 
 
@@ -968,13 +966,16 @@ _COLUMNS = (
 
 
 def _insert(
-    version: FrameworkVersion, period: Period, rows: list[tuple[_Scores, int]], now: Any
+    version: FrameworkVersion,
+    period: Period,
+    rows: list[tuple[_Scores, int]],
+    now: Any,
+    digests: Mapping[tuple[str, int], str],
 ) -> None:
     if not rows:
         return
     columns = ", ".join(_column(ScoreSnapshot, f) for f in _COLUMNS)
     table = _table(ScoreSnapshot)
-    digests = _row_digests(rows)
     values = (
         _values(scores, i, version.pk, period.pk, now, digests[scores.stage, i])
         for scores, i in rows
@@ -995,12 +996,13 @@ def _insert(
 _MOVED = "chiso_moved_ranks"  # the temporary table of `_update_ranks`
 
 
-def _update_ranks(rows: list[tuple[_Scores, int]], now: Any) -> None:
+def _update_ranks(
+    rows: list[tuple[_Scores, int]], now: Any, digests: Mapping[tuple[str, int], str]
+) -> None:
     """Set the rank, ranks, digest and computed_at of stored rows whose scores are unchanged
     (the other columns stay as they are; PostgreSQL copies the stored points untouched)."""
     if not rows:
         return
-    digests = _row_digests(rows)
     values = []
     for scores, i in rows:
         by_code = scores.ranks(i)
@@ -1038,7 +1040,7 @@ def _update_ranks(rows: list[tuple[_Scores, int]], now: Any) -> None:
 
 
 def _row_digests(rows: list[tuple[_Scores, int]]) -> dict[tuple[str, int], str]:
-    """The digest of each row to write, computed by stage in one pass over its rows."""
+    """The digest of each row, computed by stage in one pass over its rows."""
     by_stage: dict[str, tuple[_Scores, list[int]]] = {}
     for scores, i in rows:
         by_stage.setdefault(scores.stage, (scores, []))[1].append(i)
